@@ -1,0 +1,468 @@
+"""The alpha-weighted focal loss with exact derivatives and its gradient-boosting adapters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from focalboost import _kernel
+from focalboost._validation import (
+    as_labels,
+    as_margin,
+    as_sample_weight,
+    check_alpha,
+    check_gamma,
+)
+
+if TYPE_CHECKING:  # engine types only for annotations: the core never imports an engine
+    import lightgbm
+    import xgboost
+
+FloatArray = NDArray[np.floating]
+
+#: ``init_margin`` never returns a margin outside ``[-INIT_MARGIN_BOUND, INIT_MARGIN_BOUND]``.  The
+#: unconstrained optimum is infinite when every (weighted) label is one class; sigmoid(15) is
+#: 1 - 3.1e-7, beyond any rate a training set can estimate.
+INIT_MARGIN_BOUND = 15.0
+
+
+class FocalLoss:
+    r"""The alpha-weighted binary focal loss of Lin et al. (2017), for gradient boosting.
+
+    For a label :math:`y \in [0, 1]` (soft labels allowed), a raw margin :math:`z`,
+    :math:`p = \sigma(z)` and class weight :math:`a`:
+
+    .. math::
+
+        L(y, z) = -y\,a\,(1-p)^\gamma \log p \;-\; (1-y)\,(1-a)\,p^\gamma \log(1-p)
+
+    ``gamma = 0`` gives weighted log-loss; ``gamma = 0`` with ``alpha=None`` is exactly log-loss.
+    Gradients and Hessians are exact derivatives with respect to ``z``, evaluated from
+    :math:`\log p = -\mathrm{softplus}(-z)` and :math:`\log(1-p) = -\mathrm{softplus}(z)`, so they are
+    finite for every finite margin in float32 and float64.
+
+    Parameters
+    ----------
+    alpha : float in [0, 1], None, "balanced" or sequence of floats, default=0.25
+        Class weight: positives are weighted ``a`` and negatives ``1 - a``.  ``None`` weights both
+        classes 1.  ``"balanced"`` sets ``a`` to the (weighted) fraction of negatives in the labels
+        the loss is given, i.e. inverse class frequency; the value used is exposed as ``alpha_``.
+        A sequence gives one value per output column (multi-target margins of shape ``(n, k)``).
+        The default 0.25, with ``gamma=2``, is the setting Lin et al. found best: the focusing term
+        already removes most of the weight of easy negatives, so the rare class needs less up-weighting
+        than inverse frequency would give.
+    gamma : float >= 0 or sequence of floats, default=2.0
+        Focusing parameter: how strongly well-classified rows are down-weighted.
+    hessian : {"upper", "exact", "clip", "abs"}, default="upper"
+        Curvature handed to the booster.  The exact second derivative is negative for confidently
+        wrong rows (for ``gamma=2``: ``y=1`` and ``z`` below about -2.79, and the mirror for ``y=0``),
+        and boosting divides by summed Hessians.
+
+        - ``"upper"``: the exact Hessian with its only negative term,
+          :math:`-\gamma\,s\,p\,(1-p)^{\gamma+1}` (:math:`s = -\log p`), dropped:
+          :math:`p(1-p)^\gamma\,[(1-p)(1+2\gamma) + \gamma^2 p s]` for the positive side (mirrored for
+          the negative side).  Never below the exact value, equal to it for ``gamma=0``, and always
+          positive.
+        - ``"exact"``: the true second derivative, possibly negative or zero.
+        - ``"clip"``: the exact value raised to a tiny floor where it is below it.
+        - ``"abs"``: the absolute value of the exact Hessian, with the same floor.
+
+        All policies except ``"exact"`` are at least :data:`focalboost._kernel.HESSIAN_FLOOR`
+        per unit of class weight, before sample weights.
+
+    Attributes
+    ----------
+    alpha_ : float, ndarray or None
+        The class weight resolved by the last engine objective call (``"balanced"`` resolved from
+        the training labels; otherwise ``alpha`` itself).  Set by ``xgb_objective``,
+        ``lgb_objective`` and ``sklearn_objective``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fl = FocalLoss(alpha=0.25, gamma=2.0)
+    >>> grad, hess = fl.grad_hess(np.array([1.0, 0.0]), np.array([0.5, 0.5]))
+    >>> bool(grad[0] < 0 < grad[1])
+    True
+    """
+
+    def __init__(
+        self,
+        alpha: float | str | ArrayLike | None = 0.25,
+        gamma: float | ArrayLike = 2.0,
+        hessian: str = "upper",
+    ) -> None:
+        self.alpha = alpha
+        self.gamma = gamma
+        self.hessian = hessian
+        self._alpha = check_alpha(alpha)
+        self._gamma = check_gamma(gamma)
+        if hessian not in _kernel.HESSIAN_POLICIES:
+            raise ValueError(
+                f"hessian must be one of {', '.join(map(repr, _kernel.HESSIAN_POLICIES))}, got {hessian!r}"
+            )
+
+    # ------------------------------------------------------------------ dunder helpers
+    def __repr__(self) -> str:
+        return f"FocalLoss(alpha={self.alpha!r}, gamma={self.gamma!r}, hessian={self.hessian!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FocalLoss):
+            return NotImplemented
+        return (
+            _same(self._alpha, other._alpha)
+            and _same(self._gamma, other._gamma)
+            and self.hessian == other.hessian
+        )
+
+    def __hash__(self) -> int:
+        return hash((repr(self._alpha), repr(self._gamma), self.hessian))
+
+    # ------------------------------------------------------------------ class weights
+    def resolve_alpha(
+        self, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float | NDArray[np.float64] | None:
+        """The numeric class weight for these labels.
+
+        ``"balanced"`` becomes the weighted fraction of negatives, ``1 - average(y)``, computed per
+        output column (along axis 0) for N-D labels; other values are returned unchanged.
+        """
+        if not (isinstance(self._alpha, str)):
+            return self._alpha
+        y_arr = as_labels(y, np.shape(y), np.dtype(np.float64))
+        w = as_sample_weight(sample_weight, y_arr.shape, np.dtype(np.float64))
+        return _balanced_alpha(y_arr, w)
+
+    def resolved(self, y: ArrayLike, sample_weight: ArrayLike | None = None) -> FocalLoss:
+        """A copy with ``alpha="balanced"`` replaced by its value for these labels."""
+        alpha = self.resolve_alpha(y, sample_weight)
+        out = FocalLoss(alpha=alpha, gamma=self.gamma, hessian=self.hessian)
+        out.alpha_ = alpha
+        return out
+
+    # ------------------------------------------------------------------ math API
+    def loss(
+        self, y: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> FloatArray:
+        """Per-element focal loss ``L(y, margin)``, multiplied by ``sample_weight``.
+
+        Returns an array of the margin's shape and dtype (float32 in, float32 out).
+        """
+        z, y_arr, w = self._inputs(y, margin, sample_weight)
+        return self._loss(y_arr, z, w, self._class_weights(y_arr, w, z))
+
+    def grad_hess(
+        self, y: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        r"""First and second derivatives of :meth:`loss` with respect to the margin.
+
+        With :math:`q = 1-p`, :math:`s = -\log p`, the positive-side terms (label 1) are
+
+        .. math::
+
+            \partial_z L = -a\,q^\gamma (q + \gamma p s), \qquad
+            \partial_z^2 L = a\,p\,q^\gamma\,[q(1+2\gamma) + \gamma s(\gamma p - q)]
+
+        and the negative side is their mirror image.  The curvature follows the ``hessian`` policy.
+        Both arrays are multiplied by ``sample_weight`` and have the margin's shape and dtype.
+        """
+        z, y_arr, w = self._inputs(y, margin, sample_weight)
+        return self._grad_hess(y_arr, z, w, self._class_weights(y_arr, w, z))
+
+    def init_margin(
+        self, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float | NDArray[np.float64]:
+        """The constant margin that minimises the weighted mean focal loss.
+
+        The loss is linear in the label, so the optimum depends only on the weighted label mean; it
+        is found by bisection on the derivative and clipped to ``[-15, 15]``
+        (:data:`INIT_MARGIN_BOUND`), which is where it lands when every label is one class.
+        Returns a float for 1-D labels and one value per column (along axis 0) otherwise.
+        """
+        y_arr = as_labels(y, np.shape(y), np.dtype(np.float64))
+        w = as_sample_weight(sample_weight, y_arr.shape, np.dtype(np.float64))
+        if w is not None:
+            total = np.sum(np.broadcast_to(w, y_arr.shape), axis=0)
+            if np.any(total <= 0):
+                raise ValueError("sample_weight sums to zero: the intercept is undefined")
+        mean = np.average(
+            y_arr, axis=0, weights=None if w is None else np.broadcast_to(w, y_arr.shape)
+        )
+        alpha = self._alpha if not isinstance(self._alpha, str) else _balanced_alpha(y_arr, w)
+        w_pos, w_neg = _alpha_to_weights(alpha, np.dtype(np.float64))
+        margin = _solve_init_margin(np.atleast_1d(mean), w_pos, w_neg, self._gamma)
+        if y_arr.ndim <= 1:
+            return float(margin[0])
+        return margin.reshape(y_arr.shape[1:])
+
+    def probability(self, margin: ArrayLike, *, calibrated: bool = True) -> FloatArray:
+        r"""Class-1 probability for margins of a model trained with this loss.
+
+        ``calibrated=False`` returns :math:`\sigma(z)`, which is biased for focal-trained models
+        (focal loss is not a proper scoring rule).  ``calibrated=True`` (default) inverts the
+        focal-optimal margin (Charoenphakdee et al., 2021): with :math:`g_y(z) = \partial L(y, z)/\partial z`,
+
+        .. math::  \hat q(z) = \frac{g_0(z)}{g_0(z) - g_1(z)}
+
+        the label probability at which ``z`` is the minimiser of the expected loss, evaluated as a
+        sigmoid of a difference of logarithms so it is exact at extreme margins.  ``alpha="balanced"``
+        needs a resolved loss (:meth:`resolved`).
+        """
+        z = as_margin(margin)
+        if not calibrated:
+            p, _, _, _ = _kernel.sigmoid_parts(z)
+            return p
+        alpha = self._alpha
+        if isinstance(alpha, str):
+            alpha = getattr(self, "alpha_", None)
+            if alpha is None or isinstance(alpha, str):
+                raise ValueError(
+                    "alpha='balanced' has no value yet: call resolved(y) or train with this loss first"
+                )
+        w_pos, w_neg = _alpha_to_weights(alpha, z.dtype)
+        p, q, s_neg, s_pos = _kernel.sigmoid_parts(z)
+        gamma = _as_dtype(self._gamma, z.dtype)
+        # log(-g1) = log w_pos - g*softplus(z) + log(q + g*p*s_neg), and the mirror for g0.
+        log_g1 = -gamma * s_pos + np.log(q + gamma * p * s_neg)
+        log_g0 = -gamma * s_neg + np.log(p + gamma * q * s_pos)
+        with np.errstate(divide="ignore"):
+            logit = (np.log(w_neg) - np.log(w_pos)) + (log_g0 - log_g1)
+        out: FloatArray = _kernel.sigmoid_parts(np.asarray(logit, dtype=z.dtype))[0]
+        return out
+
+    # ------------------------------------------------------------------ XGBoost adapters
+    def xgb_objective(
+        self, predt: NDArray[np.floating], dtrain: xgboost.DMatrix
+    ) -> tuple[FloatArray, FloatArray]:
+        """Custom objective for ``xgboost.train(..., obj=fl.xgb_objective)``.
+
+        Uses the DMatrix labels (reshaped to ``predt`` for multi-target models) and weights.
+        """
+        y = dtrain.get_label()
+        weight = dtrain.get_weight()
+        return self._engine_grad_hess(y, predt, weight if weight.size else None)
+
+    def xgb_metric(self, predt: NDArray[np.floating], dmat: xgboost.DMatrix) -> tuple[str, float]:
+        """Custom metric for ``xgboost.train(..., custom_metric=fl.xgb_metric)``.
+
+        Returns ``("focal", weighted mean focal loss of the raw margins)``; lower is better.
+        """
+        weight = dmat.get_weight()
+        return "focal", self._engine_mean_loss(
+            dmat.get_label(), predt, weight if weight.size else None
+        )
+
+    # ------------------------------------------------------------------ LightGBM adapters
+    def lgb_objective(
+        self, preds: NDArray[np.floating], train_data: lightgbm.Dataset
+    ) -> tuple[FloatArray, FloatArray]:
+        """Custom objective for ``lightgbm.train({"objective": fl.lgb_objective, ...}, ...)``.
+
+        Applies the Dataset's weights (LightGBM does not weight custom-objective gradients itself).
+        """
+        weight = train_data.get_weight()
+        labels = np.asarray(train_data.get_label())
+        return self._engine_grad_hess(labels, preds, None if weight is None else np.asarray(weight))
+
+    def lgb_metric(
+        self, preds: NDArray[np.floating], eval_data: lightgbm.Dataset
+    ) -> tuple[str, float, bool]:
+        """Custom metric for ``lightgbm.train(..., feval=fl.lgb_metric)``: ``("focal", value, False)``."""
+        weight = eval_data.get_weight()
+        labels = np.asarray(eval_data.get_label())
+        value = self._engine_mean_loss(
+            labels, preds, None if weight is None else np.asarray(weight)
+        )
+        return "focal", value, False
+
+    # ------------------------------------------------------------------ scikit-learn wrappers
+    def sklearn_objective(
+        self,
+        y_true: NDArray[Any],
+        y_pred: NDArray[np.floating],
+        sample_weight: NDArray[np.floating] | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Objective for ``XGBClassifier(objective=...)`` and ``LGBMClassifier(objective=...)``.
+
+        Both wrappers pass the fit's ``sample_weight`` through this signature (XGBoost by keyword,
+        LightGBM as the third positional argument), and both are honoured.
+        """
+        return self._engine_grad_hess(y_true, y_pred, sample_weight)
+
+    # ------------------------------------------------------------------ internals
+    def _inputs(
+        self, y: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        z = as_margin(margin)
+        y_arr = as_labels(y, z.shape, z.dtype)
+        w = as_sample_weight(sample_weight, z.shape, z.dtype)
+        self._check_per_output(z.shape)
+        return z, y_arr, w
+
+    def _check_per_output(self, shape: tuple[int, ...]) -> None:
+        for name, value in (("alpha", self._alpha), ("gamma", self._gamma)):
+            if isinstance(value, np.ndarray) and (len(shape) < 2 or shape[-1] != value.size):
+                raise ValueError(
+                    f"{name} has {value.size} per-output values but the margins have shape {shape}; "
+                    f"per-output values need margins of shape (n, {value.size})"
+                )
+
+    def _engine_inputs(
+        self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        z = as_margin(predt, "predictions")
+        y_arr = np.asarray(y)
+        if y_arr.size != z.size:
+            raise ValueError(f"{y_arr.size} labels for {z.size} predictions")
+        return self._inputs(y_arr.reshape(z.shape), z, weight)
+
+    def _engine_grad_hess(
+        self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
+    ) -> tuple[FloatArray, FloatArray]:
+        z, y_arr, w = self._engine_inputs(y, predt, weight)
+        alpha = self._resolve(y_arr, w)
+        self.alpha_ = alpha
+        return self._grad_hess(y_arr, z, w, _alpha_to_weights(alpha, z.dtype))
+
+    def _engine_mean_loss(
+        self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
+    ) -> float:
+        z, y_arr, w = self._engine_inputs(y, predt, weight)
+        # Validation data is scored with the alpha resolved on the training data when there is one.
+        alpha = getattr(self, "alpha_", None) if isinstance(self._alpha, str) else self._alpha
+        if isinstance(self._alpha, str) and alpha is None:
+            alpha = self._resolve(y_arr, w)
+        loss = self._loss(y_arr, z, w, _alpha_to_weights(alpha, z.dtype))
+        if w is None:
+            return float(np.mean(loss, dtype=np.float64))
+        total_weight = np.sum(np.broadcast_to(w, z.shape), dtype=np.float64)
+        return float(np.sum(loss, dtype=np.float64) / total_weight)
+
+    def _resolve(self, y: FloatArray, w: FloatArray | None) -> float | NDArray[np.float64] | None:
+        return _balanced_alpha(y, w) if isinstance(self._alpha, str) else self._alpha
+
+    def _class_weights(
+        self, y: FloatArray, w: FloatArray | None, z: FloatArray
+    ) -> tuple[FloatArray | float, FloatArray | float]:
+        return _alpha_to_weights(self._resolve(y, w), z.dtype)
+
+    def _loss(
+        self,
+        y: FloatArray,
+        z: FloatArray,
+        w: FloatArray | None,
+        class_weights: tuple[FloatArray | float, FloatArray | float],
+    ) -> FloatArray:
+        w_pos, w_neg = class_weights
+        gamma = _as_dtype(self._gamma, z.dtype)
+        hard = _hard_labels(y)
+        if hard is not None:
+            out = _kernel.hard_label_loss(z, hard, gamma) * np.where(hard, w_pos, w_neg)
+        else:
+            loss, _, _ = _kernel.soft_label_terms(y, z, w_pos, w_neg, gamma, "exact", True)
+            assert loss is not None
+            out = loss
+        out = out.astype(z.dtype, copy=False)
+        return out if w is None else out * w
+
+    def _grad_hess(
+        self,
+        y: FloatArray,
+        z: FloatArray,
+        w: FloatArray | None,
+        class_weights: tuple[FloatArray | float, FloatArray | float],
+    ) -> tuple[FloatArray, FloatArray]:
+        w_pos, w_neg = class_weights
+        gamma = _as_dtype(self._gamma, z.dtype)
+        policy = self.hessian
+        hard = _hard_labels(y)
+        if hard is not None:
+            _, grad, hess = _kernel.hard_label_terms(z, hard, gamma, policy, False)
+            cw = np.where(hard, w_pos, w_neg).astype(z.dtype, copy=False)
+            grad = grad * cw
+            hess = _kernel.apply_policy(hess * cw, policy, _kernel.HESSIAN_FLOOR * cw)
+        else:
+            _, grad, hess = _kernel.soft_label_terms(y, z, w_pos, w_neg, gamma, policy, False)
+            floor = _kernel.HESSIAN_FLOOR * (w_pos * y + w_neg * (1.0 - y))
+            hess = _kernel.apply_policy(hess, policy, floor)
+        if w is not None:
+            grad = grad * w
+            hess = hess * w
+        return grad.astype(z.dtype, copy=False), hess.astype(z.dtype, copy=False)
+
+
+# ---------------------------------------------------------------------- module helpers
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    return a == b
+
+
+def _as_dtype(value: float | NDArray[np.float64], dtype: np.dtype[Any]) -> float | FloatArray:
+    """Python floats stay weak scalars (keep float32 math float32); arrays are cast to ``dtype``."""
+    return value if isinstance(value, float) else value.astype(dtype)
+
+
+def _hard_labels(y: FloatArray) -> NDArray[np.bool_] | None:
+    """``y == 1`` as a mask when every label is exactly 0 or 1, else None (soft labels)."""
+    positive: NDArray[np.bool_] = y == 1
+    if np.all(positive | (y == 0)):
+        return positive
+    return None
+
+
+def _balanced_alpha(y: FloatArray, w: FloatArray | None) -> float | NDArray[np.float64]:
+    weights = None if w is None else np.broadcast_to(w, y.shape)
+    if weights is not None and np.any(np.sum(weights, axis=0) <= 0):
+        raise ValueError("sample_weight sums to zero: alpha='balanced' is undefined")
+    mean = np.average(y.astype(np.float64), axis=0, weights=weights)
+    alpha = 1.0 - mean
+    return float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=np.float64)
+
+
+def _alpha_to_weights(
+    alpha: float | NDArray[np.float64] | None, dtype: np.dtype[Any]
+) -> tuple[FloatArray | float, FloatArray | float]:
+    if alpha is None:
+        return 1.0, 1.0
+    if isinstance(alpha, float):
+        return alpha, 1.0 - alpha
+    a = np.asarray(alpha, dtype=dtype)
+    return a, (1.0 - a).astype(dtype)
+
+
+def _solve_init_margin(
+    mean: NDArray[np.float64],
+    w_pos: FloatArray | float,
+    w_neg: FloatArray | float,
+    gamma: float | NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Root of ``d/dc [w_pos*m*f(c) + w_neg*(1-m)*f(-c)]`` in [-B, B] by vectorised bisection.
+
+    The derivative is negative at -B and positive at B unless the optimum lies outside, in which case
+    the nearer bound is the constrained minimiser (the derivative keeps one sign on the interval).
+    """
+    bound = INIT_MARGIN_BOUND
+    shape = mean.shape
+
+    def derivative(c: NDArray[np.float64]) -> FloatArray:
+        _, grad, _ = _kernel.soft_label_terms(mean, c, w_pos, w_neg, gamma, "exact", False)
+        return grad
+
+    lo = np.full(shape, -bound)
+    hi = np.full(shape, bound)
+    d_lo = derivative(lo)
+    d_hi = derivative(hi)
+    for _ in range(80):  # 30 / 2**80 is far below float64 spacing
+        mid = 0.5 * (lo + hi)
+        d_mid = derivative(mid)
+        go_right = d_mid < 0
+        lo = np.where(go_right, mid, lo)
+        hi = np.where(go_right, hi, mid)
+    root = 0.5 * (lo + hi)
+    root = np.where(d_lo >= 0, -bound, root)
+    root = np.where(d_hi <= 0, bound, root)
+    out: NDArray[np.float64] = np.asarray(root, dtype=np.float64)
+    return out
