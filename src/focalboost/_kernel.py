@@ -20,7 +20,9 @@ it when g = 0, and is positive wherever ``p*q > 0``.
 
 from __future__ import annotations
 
-from typing import Literal
+import importlib
+from types import ModuleType
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,33 +38,54 @@ FloatArray = NDArray[np.floating]
 Gamma = float | FloatArray
 
 
+def array_namespace(*arrays: Any) -> ModuleType:
+    """The array module of the inputs: ``cupy`` for CuPy arrays, the ``__array_namespace__`` of other
+    array-API arrays, else ``numpy`` (numpy arrays, scalars, sequences and ``None`` are neutral).
+
+    The kernels below call only functions of this namespace, so CuPy inputs are computed on the
+    device and returned as CuPy arrays, with no copy to the host.
+    """
+    for a in arrays:
+        if a is None or isinstance(a, (np.ndarray, np.generic, float, int, bool, list, tuple)):
+            continue
+        if type(a).__module__.split(".", 1)[0] == "cupy":
+            return importlib.import_module("cupy")  # only reached with a CuPy array in hand
+        get_ns = getattr(a, "__array_namespace__", None)
+        if get_ns is not None:
+            ns: ModuleType = get_ns()
+            return ns
+    return np
+
+
 def sigmoid_parts(t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Return ``(sigmoid(t), sigmoid(-t), softplus(-t), softplus(t))`` in the dtype of ``t``."""
-    e = np.exp(-np.abs(t))
-    log1p_e = np.log1p(e)
+    xp = array_namespace(t)
+    e = xp.exp(-xp.abs(t))
+    log1p_e = xp.log1p(e)
     inv = 1.0 / (1.0 + e)
     e_inv = e * inv
     nonneg = t >= 0
-    p = np.where(nonneg, inv, e_inv)
-    q = np.where(nonneg, e_inv, inv)
-    softplus_neg = log1p_e + np.maximum(-t, 0)
-    softplus_pos = log1p_e + np.maximum(t, 0)
+    p = xp.where(nonneg, inv, e_inv)
+    q = xp.where(nonneg, e_inv, inv)
+    softplus_neg = log1p_e + xp.maximum(-t, 0.0)
+    softplus_pos = log1p_e + xp.maximum(t, 0.0)
     return p, q, softplus_neg, softplus_pos
 
 
 def power_from_log(base: FloatArray, gamma: Gamma, log_base: FloatArray) -> FloatArray:
     """``base**gamma`` given ``log_base = log(base)``; exact products for gamma in {0, 1, 2}."""
-    if np.ndim(gamma) == 0:
+    xp = array_namespace(base)
+    if isinstance(gamma, (float, int)):
         g = float(gamma)
         if g == 0.0:
-            return np.ones_like(base)
+            return xp.ones_like(base)  # type: ignore[no-any-return]
         if g == 1.0:
             return base
         if g == 2.0:
             return base * base
-        out: FloatArray = np.exp(g * log_base)
+        out: FloatArray = xp.exp(g * log_base)
         return out
-    out = np.exp(gamma * log_base)
+    out = xp.exp(gamma * log_base)
     return out
 
 
@@ -92,9 +115,10 @@ def apply_policy(hess: FloatArray, policy: str, floor: FloatArray | float) -> Fl
     """Make the exact (or upper) curvature follow ``policy``; ``floor`` is in the same units."""
     if policy == "exact":
         return hess
+    xp = array_namespace(hess)
     if policy == "abs":
-        hess = np.abs(hess)
-    return np.maximum(hess, floor)
+        hess = xp.abs(hess)
+    return xp.maximum(hess, floor)  # type: ignore[no-any-return]
 
 
 def hard_label_terms(
@@ -110,11 +134,12 @@ def hard_label_terms(
     of the gradient and leaves the second derivative unchanged.  One set of transcendental calls per
     row instead of two.
     """
-    t = np.where(positive, z, -z)
+    xp = array_namespace(z)
+    t = xp.where(positive, z, -z)
     p, q, s, s_mirror = sigmoid_parts(t)
     q_pow = power_from_log(q, gamma, -s_mirror)
     grad, hess = side_derivatives(p, q, s, q_pow, gamma, policy)
-    grad = np.where(positive, grad, -grad)
+    grad = xp.where(positive, grad, -grad)
     loss = q_pow * s if want_loss else None
     return loss, grad, hess
 
@@ -148,11 +173,12 @@ def soft_label_terms(
 
 def hard_label_loss(z: FloatArray, positive: NDArray[np.bool_], gamma: Gamma) -> FloatArray:
     """Unweighted loss for 0/1 labels (no derivatives computed)."""
-    t = np.where(positive, z, -z)
-    e = np.exp(-np.abs(t))
-    log1p_e = np.log1p(e)
-    s = log1p_e + np.maximum(-t, 0)
-    s_mirror = log1p_e + np.maximum(t, 0)
-    q = np.exp(-s_mirror)
+    xp = array_namespace(z)
+    t = xp.where(positive, z, -z)
+    e = xp.exp(-xp.abs(t))
+    log1p_e = xp.log1p(e)
+    s = log1p_e + xp.maximum(-t, 0.0)
+    s_mirror = log1p_e + xp.maximum(t, 0.0)
+    q = xp.exp(-s_mirror)
     out: FloatArray = power_from_log(q, gamma, -s_mirror) * s
     return out

@@ -2,16 +2,66 @@
 
 from __future__ import annotations
 
+import math
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from focalboost._kernel import array_namespace
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def all_finite(arr: NDArray[np.floating]) -> bool:
+    """``True`` when every element of a numpy float array is finite.
+
+    A sum is finite only if every term is, so one fast reduction settles the common case; a
+    non-finite sum (possibly an overflow of finite terms) falls back to the element-wise test.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum(arr))
+    return math.isfinite(total) or bool(np.isfinite(arr).all())
+
+
+def astype(xp: ModuleType, arr: Any, dtype: Any) -> Any:
+    """``arr`` cast to ``dtype`` in its own namespace, without a copy when it already has it."""
+    if xp is np:
+        return np.asarray(arr).astype(dtype, copy=False)
+    if hasattr(xp, "astype"):
+        return xp.astype(arr, dtype, copy=False)
+    return arr.astype(dtype, copy=False)
+
+
+def _xp_margin(margin: Any, xp: ModuleType, name: str) -> Any:
+    """``as_margin`` for arrays of another namespace (CuPy, array-API libraries)."""
+    arr = margin
+    if arr.dtype not in (xp.float32, xp.float64):
+        if xp.isdtype(arr.dtype, ("integral", "bool")):
+            arr = astype(xp, arr, xp.float64)
+        else:
+            raise TypeError(
+                f"{name} must be a float32 or float64 array (integers are accepted as float64), "
+                f"got dtype {arr.dtype}"
+            )
+    if math.prod(arr.shape) == 0:
+        raise ValueError(f"{name} is empty")
+    if not bool(xp.all(xp.isfinite(arr))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
 def as_margin(margin: Any, name: str = "margin") -> NDArray[np.floating]:
-    """Return ``margin`` as a float32/float64 array (integers become float64); reject the rest."""
+    """Return ``margin`` as a float32/float64 array (integers become float64); reject the rest.
+
+    Arrays of another namespace (CuPy, array-API libraries) are checked with that namespace's own
+    functions and returned in it.
+    """
+    xp = array_namespace(margin)
+    if xp is not np:
+        out: NDArray[np.floating] = _xp_margin(margin, xp, name)
+        return out
     arr = np.asarray(margin)
     if arr.dtype in FLOAT_DTYPES:
         pass
@@ -24,15 +74,13 @@ def as_margin(margin: Any, name: str = "margin") -> NDArray[np.floating]:
         )
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
 
 
-def as_labels(
-    y: Any, shape: tuple[int, ...], dtype: np.dtype[Any], name: str = "y"
-) -> NDArray[np.floating]:
-    """Return labels in [0, 1] with the margin's shape and dtype; reject NaN, out of range, strings."""
+def check_labels(y: Any, shape: tuple[int, ...], name: str = "y") -> NDArray[Any]:
+    """Return numpy labels of ``shape`` in [0, 1], in their own dtype; reject NaN, out of range, strings."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "iubf":
         raise TypeError(f"{name} must hold numeric labels in [0, 1], got dtype {arr.dtype}")
@@ -40,19 +88,67 @@ def as_labels(
         raise ValueError(f"{name} has shape {arr.shape} but the margins have shape {shape}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN")
-    if arr.dtype.kind != "b" and ((arr < 0).any() or (arr > 1).any()):
-        raise ValueError(f"{name} must lie in [0, 1]; found values from {arr.min()} to {arr.max()}")
-    return arr.astype(dtype, copy=False)
+    if arr.dtype.kind == "b":
+        return arr
+    lo, hi = arr.min(), arr.max()  # NaN propagates through both reductions
+    if not (lo >= 0 and hi <= 1):
+        if arr.dtype.kind == "f" and np.isnan(arr).any():
+            raise ValueError(f"{name} contains NaN")
+        raise ValueError(f"{name} must lie in [0, 1]; found values from {lo} to {hi}")
+    return arr
+
+
+def _xp_labels(y: Any, xp: ModuleType, shape: tuple[int, ...], dtype: Any, name: str) -> Any:
+    """``as_labels`` in the margin's namespace (labels from the host are moved there once)."""
+    arr = y if array_namespace(y) is xp else xp.asarray(y)
+    if not (xp.isdtype(arr.dtype, ("integral", "bool", "real floating"))):
+        raise TypeError(f"{name} must hold numeric labels in [0, 1], got dtype {arr.dtype}")
+    if tuple(arr.shape) != tuple(shape):
+        raise ValueError(f"{name} has shape {tuple(arr.shape)} but the margins have shape {shape}")
+    if math.prod(arr.shape) == 0:
+        raise ValueError(f"{name} is empty")
+    if arr.dtype != xp.bool:
+        arr = astype(xp, arr, dtype)
+        if bool(xp.any(xp.isnan(arr))):
+            raise ValueError(f"{name} contains NaN")
+        if bool(xp.any(arr < 0)) or bool(xp.any(arr > 1)):
+            raise ValueError(
+                f"{name} must lie in [0, 1]; found values from {float(xp.min(arr))} to {float(xp.max(arr))}"
+            )
+    return astype(xp, arr, dtype)
+
+
+def as_labels(
+    y: Any,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    name: str = "y",
+    xp: ModuleType | None = None,
+) -> NDArray[np.floating]:
+    """Return labels in [0, 1] with the margin's shape and dtype; reject NaN, out of range, strings.
+
+    With ``xp`` (the margin's namespace, when it is not numpy) the labels are checked and returned
+    in that namespace; host labels are moved there.
+    """
+    if xp is not None and xp is not np:
+        out: NDArray[np.floating] = _xp_labels(y, xp, shape, dtype, name)
+        return out
+    return check_labels(y, shape, name).astype(dtype, copy=False)
 
 
 def as_sample_weight(
-    sample_weight: Any, shape: tuple[int, ...], dtype: np.dtype[Any], name: str = "sample_weight"
+    sample_weight: Any,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    name: str = "sample_weight",
+    xp: ModuleType | None = None,
 ) -> NDArray[np.floating] | None:
     """Return per-element weights broadcastable to ``shape`` (per-row weights for N-D labels)."""
     if sample_weight is None:
         return None
+    if xp is not None and xp is not np:
+        out: NDArray[np.floating] = _xp_sample_weight(sample_weight, xp, shape, dtype, name)
+        return out
     arr = np.asarray(sample_weight)
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
@@ -65,11 +161,36 @@ def as_sample_weight(
             f"{name} has shape {arr.shape}; expected {shape}"
             + (f" or ({shape[0]},)" if len(shape) > 1 else "")
         )
-    if not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not all_finite(arr):
         raise ValueError(f"{name} contains NaN or infinite values")
-    if (arr < 0).any():
+    if arr.min() < 0:
         raise ValueError(f"{name} must be non-negative")
     return arr.astype(dtype, copy=False)
+
+
+def _xp_sample_weight(
+    sample_weight: Any, xp: ModuleType, shape: tuple[int, ...], dtype: Any, name: str
+) -> Any:
+    """``as_sample_weight`` in the margin's namespace (host weights are moved there once)."""
+    arr = sample_weight if array_namespace(sample_weight) is xp else xp.asarray(sample_weight)
+    if not xp.isdtype(arr.dtype, ("integral", "real floating")):
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    arr_shape = tuple(arr.shape)
+    if arr_shape == tuple(shape):
+        pass
+    elif len(arr_shape) == 1 and len(shape) > 1 and arr_shape[0] == shape[0]:
+        arr = xp.reshape(arr, (shape[0],) + (1,) * (len(shape) - 1))
+    else:
+        raise ValueError(
+            f"{name} has shape {arr_shape}; expected {shape}"
+            + (f" or ({shape[0]},)" if len(shape) > 1 else "")
+        )
+    arr = astype(xp, arr, dtype)
+    if not bool(xp.all(xp.isfinite(arr))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if bool(xp.any(arr < 0)):
+        raise ValueError(f"{name} must be non-negative")
+    return arr
 
 
 def check_alpha(alpha: Any) -> float | str | NDArray[np.float64] | None:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from focalboost import _kernel
+from focalboost import _fast, _kernel
 from focalboost._validation import (
+    FLOAT_DTYPES,
     as_labels,
     as_margin,
     as_sample_weight,
+    astype,
     check_alpha,
     check_gamma,
+    check_labels,
 )
 
 if TYPE_CHECKING:  # engine types only for annotations: the core never imports an engine
@@ -26,6 +32,14 @@ FloatArray = NDArray[np.floating]
 #: unconstrained optimum is infinite when every (weighted) label is one class; sigmoid(15) is
 #: 1 - 3.1e-7, beyond any rate a training set can estimate.
 INIT_MARGIN_BOUND = 15.0
+
+#: Route numpy inputs of up to two dimensions through the cache-blocked kernel of
+#: :mod:`focalboost._fast`; ``False`` uses the generic whole-array kernels of :mod:`focalboost._kernel`
+#: (the ones CuPy and other array-API inputs always take).  Both compute the same formulas.
+_USE_FAST = True
+
+#: Label/weight sets whose per-row factors an instance keeps (training set plus a few eval sets).
+_ROW_CACHE_SIZE = 4
 
 
 class FocalLoss:
@@ -221,15 +235,19 @@ class FocalLoss:
                 raise ValueError(
                     "alpha='balanced' has no value yet: call resolved(y) or train with this loss first"
                 )
-        w_pos, w_neg = _alpha_to_weights(alpha, z.dtype)
+        xp = _kernel.array_namespace(z)
+        w_pos, w_neg = _alpha_to_weights(alpha, z.dtype, z)
         p, q, s_neg, s_pos = _kernel.sigmoid_parts(z)
-        gamma = _as_dtype(self._gamma, z.dtype)
+        gamma = _as_dtype(self._gamma, z.dtype, z)
         # log(-g1) = log w_pos - g*softplus(z) + log(q + g*p*s_neg), and the mirror for g0.
-        log_g1 = -gamma * s_pos + np.log(q + gamma * p * s_neg)
-        log_g0 = -gamma * s_neg + np.log(p + gamma * q * s_pos)
+        log_g1 = -gamma * s_pos + xp.log(q + gamma * p * s_neg)
+        log_g0 = -gamma * s_neg + xp.log(p + gamma * q * s_pos)
         with np.errstate(divide="ignore"):
-            logit = (np.log(w_neg) - np.log(w_pos)) + (log_g0 - log_g1)
-        out: FloatArray = _kernel.sigmoid_parts(np.asarray(logit, dtype=z.dtype))[0]
+            log_ratio = _log_weight(w_neg, xp, z) - _log_weight(w_pos, xp, z)
+        logit = log_ratio + (log_g0 - log_g1)
+        if xp is np:
+            logit = np.asarray(logit, dtype=z.dtype)
+        out: FloatArray = _kernel.sigmoid_parts(logit)[0]
         return out
 
     # ------------------------------------------------------------------ XGBoost adapters
@@ -261,10 +279,14 @@ class FocalLoss:
         """Custom objective for ``lightgbm.train({"objective": fl.lgb_objective, ...}, ...)``.
 
         Applies the Dataset's weights (LightGBM does not weight custom-objective gradients itself).
+        Returns float32 arrays, the precision LightGBM stores gradients in (computed in the
+        predictions' dtype).
         """
         weight = train_data.get_weight()
         labels = np.asarray(train_data.get_label())
-        return self._engine_grad_hess(labels, preds, None if weight is None else np.asarray(weight))
+        w = None if weight is None else np.asarray(weight)
+        # LightGBM takes float32 gradients: writing them directly saves it a conversion pass.
+        return self._engine_grad_hess(labels, preds, w, out_dtype=np.float32)
 
     def lgb_metric(
         self, preds: NDArray[np.floating], eval_data: lightgbm.Dataset
@@ -292,13 +314,22 @@ class FocalLoss:
         return self._engine_grad_hess(y_true, y_pred, sample_weight)
 
     # ------------------------------------------------------------------ internals
+    def __getstate__(self) -> dict[str, Any]:
+        # The per-dataset cache is rebuilt on demand; never ship training labels in a pickle.
+        state = self.__dict__.copy()
+        state.pop("_row_cache", None)
+        return state
+
     def _inputs(
         self, y: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None
     ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        xp = _kernel.array_namespace(margin, y, sample_weight)
         z = as_margin(margin)
-        y_arr = as_labels(y, z.shape, z.dtype)
-        w = as_sample_weight(sample_weight, z.shape, z.dtype)
-        self._check_per_output(z.shape)
+        if xp is not np and _kernel.array_namespace(z) is np:
+            z = xp.asarray(z)  # host margins with device labels: move the margins once
+        y_arr = as_labels(y, tuple(z.shape), z.dtype, xp=xp)
+        w = as_sample_weight(sample_weight, tuple(z.shape), z.dtype, xp=xp)
+        self._check_per_output(tuple(z.shape))
         return z, y_arr, w
 
     def _check_per_output(self, shape: tuple[int, ...]) -> None:
@@ -312,33 +343,90 @@ class FocalLoss:
     def _engine_inputs(
         self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
     ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        xp = _kernel.array_namespace(predt, y)
         z = as_margin(predt, "predictions")
-        y_arr = np.asarray(y)
-        if y_arr.size != z.size:
-            raise ValueError(f"{y_arr.size} labels for {z.size} predictions")
-        return self._inputs(y_arr.reshape(z.shape), z, weight)
+        y_arr: Any = xp.asarray(y) if _kernel.array_namespace(y) is not xp else y
+        n_labels = math.prod(y_arr.shape)
+        n_pred = math.prod(z.shape)
+        if n_labels != n_pred:
+            raise ValueError(f"{n_labels} labels for {n_pred} predictions")
+        return self._inputs(xp.reshape(y_arr, z.shape), z, weight)
 
     def _engine_grad_hess(
-        self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
+        self,
+        y: ArrayLike,
+        predt: NDArray[np.floating],
+        weight: ArrayLike | None,
+        out_dtype: type[np.floating] | None = None,
     ) -> tuple[FloatArray, FloatArray]:
+        if _fast_eligible(predt, y, weight):
+            z = as_margin(predt, "predictions")
+            rows = self._rows(y, z, weight, None)
+            self.alpha_ = rows.alpha
+            dtype = None if out_dtype is None else np.dtype(out_dtype)
+            return _fast_grad_hess(z, rows, self._gamma, self.hessian, dtype, reuse=True)
         z, y_arr, w = self._engine_inputs(y, predt, weight)
         alpha = self._resolve(y_arr, w)
         self.alpha_ = alpha
-        return self._grad_hess(y_arr, z, w, _alpha_to_weights(alpha, z.dtype))
+        return self._grad_hess(y_arr, z, w, _alpha_to_weights(alpha, z.dtype, z))
 
     def _engine_mean_loss(
         self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
     ) -> float:
-        z, y_arr, w = self._engine_inputs(y, predt, weight)
         # Validation data is scored with the alpha resolved on the training data when there is one.
         alpha = getattr(self, "alpha_", None) if isinstance(self._alpha, str) else self._alpha
-        if isinstance(self._alpha, str) and alpha is None:
-            alpha = self._resolve(y_arr, w)
-        loss = self._loss(y_arr, z, w, _alpha_to_weights(alpha, z.dtype))
+        if _fast_eligible(predt, y, weight):
+            z = as_margin(predt, "predictions")
+            rows = self._rows(y, z, weight, ("metric", alpha))
+            loss = _fast_loss(z, rows, self._gamma)
+            w = rows.weight
+        else:
+            z, y_arr, w = self._engine_inputs(y, predt, weight)
+            if isinstance(self._alpha, str) and alpha is None:
+                alpha = self._resolve(y_arr, w)
+            loss = self._loss(y_arr, z, w, _alpha_to_weights(alpha, z.dtype, z))
+        xp = _kernel.array_namespace(loss)
+        if xp is np:
+            if w is None:
+                return float(np.mean(loss, dtype=np.float64))
+            total_weight = np.sum(np.broadcast_to(w, z.shape), dtype=np.float64)
+            return float(np.sum(loss, dtype=np.float64) / total_weight)
+        loss64 = astype(xp, loss, xp.float64)
         if w is None:
-            return float(np.mean(loss, dtype=np.float64))
-        total_weight = np.sum(np.broadcast_to(w, z.shape), dtype=np.float64)
-        return float(np.sum(loss, dtype=np.float64) / total_weight)
+            return float(xp.mean(loss64))
+        total = xp.sum(astype(xp, xp.broadcast_to(w, z.shape), xp.float64))
+        return float(xp.sum(loss64) / total)
+
+    def _rows(self, y: ArrayLike, z: FloatArray, weight: ArrayLike | None, tag: Any) -> _Rows:
+        """Validated per-row factors for an engine's labels and weights, cached across rounds.
+
+        An engine calls the objective with the same labels every round.  The factors are
+        recomputed only when the labels, weights, margin shape/dtype or ``tag`` differ from a
+        cached entry; labels and weights are compared by value (one fast pass), never by identity,
+        so a changed or reused array can never pick up stale factors.
+        """
+        y_arr = np.asarray(y)
+        w_arr = None if weight is None else np.asarray(weight)
+        cache: list[_Rows] = self.__dict__.get("_row_cache", [])
+        for entry in cache:
+            if entry.matches(y_arr, w_arr, z, tag, self._alpha, self._gamma):
+                return entry
+        if y_arr.size != z.size:
+            raise ValueError(f"{y_arr.size} labels for {z.size} predictions")
+        labels = check_labels(y_arr.reshape(z.shape), z.shape)
+        w = as_sample_weight(w_arr, z.shape, z.dtype)
+        self._check_per_output(z.shape)
+        if tag is None:  # objective: "balanced" is resolved on these labels
+            alpha = self._resolve(labels, w)
+        else:
+            alpha = tag[1]
+            if isinstance(self._alpha, str) and alpha is None:
+                alpha = self._resolve(labels, w)
+        entry = _Rows.build(labels, w, z, alpha, tag, self._alpha, self._gamma)
+        entry.key_labels = y_arr.copy()
+        entry.key_weight = None if w_arr is None else w_arr.copy()
+        self._row_cache = [entry, *cache[: _ROW_CACHE_SIZE - 1]]
+        return entry
 
     def _resolve(self, y: FloatArray, w: FloatArray | None) -> float | NDArray[np.float64] | None:
         return _balanced_alpha(y, w) if isinstance(self._alpha, str) else self._alpha
@@ -346,7 +434,7 @@ class FocalLoss:
     def _class_weights(
         self, y: FloatArray, w: FloatArray | None, z: FloatArray
     ) -> tuple[FloatArray | float, FloatArray | float]:
-        return _alpha_to_weights(self._resolve(y, w), z.dtype)
+        return _alpha_to_weights(self._resolve(y, w), z.dtype, z)
 
     def _loss(
         self,
@@ -355,17 +443,21 @@ class FocalLoss:
         w: FloatArray | None,
         class_weights: tuple[FloatArray | float, FloatArray | float],
     ) -> FloatArray:
+        if _fast_eligible(z, y, w):
+            rows = _Rows.from_weights(y, w, z, class_weights)
+            return _fast_loss(z, rows, self._gamma)
+        xp = _kernel.array_namespace(z)
         w_pos, w_neg = class_weights
-        gamma = _as_dtype(self._gamma, z.dtype)
+        gamma = _as_dtype(self._gamma, z.dtype, z)
         hard = _hard_labels(y)
         if hard is not None:
-            out = _kernel.hard_label_loss(z, hard, gamma) * np.where(hard, w_pos, w_neg)
+            out = _kernel.hard_label_loss(z, hard, gamma) * _select(hard, w_pos, w_neg, z)
         else:
             loss, _, _ = _kernel.soft_label_terms(y, z, w_pos, w_neg, gamma, "exact", True)
             assert loss is not None
             out = loss
-        out = out.astype(z.dtype, copy=False)
-        return out if w is None else out * w
+        result: FloatArray = astype(xp, out, z.dtype)
+        return result if w is None else result * w
 
     def _grad_hess(
         self,
@@ -374,13 +466,17 @@ class FocalLoss:
         w: FloatArray | None,
         class_weights: tuple[FloatArray | float, FloatArray | float],
     ) -> tuple[FloatArray, FloatArray]:
+        if _fast_eligible(z, y, w):
+            rows = _Rows.from_weights(y, w, z, class_weights)
+            return _fast_grad_hess(z, rows, self._gamma, self.hessian)
+        xp = _kernel.array_namespace(z)
         w_pos, w_neg = class_weights
-        gamma = _as_dtype(self._gamma, z.dtype)
+        gamma = _as_dtype(self._gamma, z.dtype, z)
         policy = self.hessian
         hard = _hard_labels(y)
         if hard is not None:
             _, grad, hess = _kernel.hard_label_terms(z, hard, gamma, policy, False)
-            cw = np.where(hard, w_pos, w_neg).astype(z.dtype, copy=False)
+            cw = _select(hard, w_pos, w_neg, z)
             grad = grad * cw
             hess = _kernel.apply_policy(hess * cw, policy, _kernel.HESSIAN_FLOOR * cw)
         else:
@@ -390,7 +486,7 @@ class FocalLoss:
         if w is not None:
             grad = grad * w
             hess = hess * w
-        return grad.astype(z.dtype, copy=False), hess.astype(z.dtype, copy=False)
+        return astype(xp, grad, z.dtype), astype(xp, hess, z.dtype)
 
 
 # ---------------------------------------------------------------------- module helpers
@@ -400,20 +496,225 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _as_dtype(value: float | NDArray[np.float64], dtype: np.dtype[Any]) -> float | FloatArray:
-    """Python floats stay weak scalars (keep float32 math float32); arrays are cast to ``dtype``."""
-    return value if isinstance(value, float) else value.astype(dtype)
+def _as_dtype(
+    value: float | NDArray[np.float64], dtype: np.dtype[Any], like: Any = None
+) -> float | FloatArray:
+    """Python floats stay weak scalars (keep float32 math float32); arrays are cast to ``dtype``
+    in the namespace of ``like`` (numpy when it is None)."""
+    if isinstance(value, float):
+        return value
+    xp = _kernel.array_namespace(like)
+    if xp is np:
+        return value.astype(dtype)
+    return xp.asarray(value, dtype=dtype)  # type: ignore[no-any-return]
+
+
+def _log_weight(w: Any, xp: Any, like: Any) -> Any:
+    """``log(w)`` of a class weight (a float, or a vector in ``like``'s namespace)."""
+    if isinstance(w, float):
+        return math.log(w) if w > 0 else -math.inf
+    return xp.log(w)
+
+
+def _select(hard: Any, w_pos: Any, w_neg: Any, z: Any) -> Any:
+    """``w_pos`` where ``hard`` else ``w_neg``, in ``z``'s namespace and dtype."""
+    xp = _kernel.array_namespace(z)
+    if xp is np:
+        return np.where(hard, w_pos, w_neg).astype(z.dtype, copy=False)
+    return xp.where(hard, xp.asarray(w_pos, dtype=z.dtype), xp.asarray(w_neg, dtype=z.dtype))
 
 
 def _hard_labels(y: FloatArray) -> NDArray[np.bool_] | None:
     """``y == 1`` as a mask when every label is exactly 0 or 1, else None (soft labels)."""
+    xp = _kernel.array_namespace(y)
     positive: NDArray[np.bool_] = y == 1
-    if np.all(positive | (y == 0)):
+    if bool(xp.all(positive | (y == 0))):
         return positive
     return None
 
 
+def _is_hard(y: NDArray[Any]) -> bool:
+    """Whether numpy labels already known to lie in [0, 1] are all exactly 0 or 1."""
+    if y.dtype.kind == "b":
+        return True
+    return bool(np.count_nonzero(y) == np.count_nonzero(y == 1))
+
+
+def _fast_eligible(z: Any, y: Any, w: Any) -> bool:
+    """Whether the cache-blocked numpy kernel handles these inputs (numpy, float, 1-D or 2-D)."""
+    if not _USE_FAST or not isinstance(z, np.ndarray) or z.ndim not in (1, 2):
+        return False
+    if z.dtype not in FLOAT_DTYPES:
+        return False
+    return _kernel.array_namespace(y, w) is np
+
+
+class _Rows:
+    """Labels and weights prepared for the fast kernel, with what identifies them in the cache."""
+
+    key_labels: NDArray[Any] | None = None
+    key_weight: NDArray[Any] | None = None
+    outputs: tuple[FloatArray, ...] | None = None
+
+    def __init__(
+        self,
+        factors: _fast.Factors,
+        weight: FloatArray | None,
+        alpha: Any,
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+        tag: Any = None,
+        params: tuple[Any, Any] = (None, None),
+    ) -> None:
+        self.factors, self.weight, self.alpha = factors, weight, alpha
+        self.shape, self.dtype, self.tag, self.params = shape, dtype, tag, params
+
+    @classmethod
+    def from_weights(
+        cls,
+        y: NDArray[Any],
+        w: FloatArray | None,
+        z: FloatArray,
+        class_weights: tuple[FloatArray | float, FloatArray | float],
+        alpha: Any = None,
+        tag: Any = None,
+        params: tuple[Any, Any] = (None, None),
+    ) -> _Rows:
+        """``y`` (validated, in [0, 1]) and ``w`` (validated, broadcastable) for margins ``z``."""
+        w_pos, w_neg = class_weights
+        n = z.shape[0]
+        y2 = y.reshape(n, -1)
+        w2 = None if w is None else w.reshape(n, -1)
+        factors = _fast.Factors(_is_hard(y2), y2, w2, w_pos, w_neg, z.dtype)
+        return cls(factors, w, alpha, tuple(z.shape), z.dtype, tag, params)
+
+    @classmethod
+    def build(
+        cls,
+        y: NDArray[Any],
+        w: FloatArray | None,
+        z: FloatArray,
+        alpha: Any,
+        tag: Any,
+        own_alpha: Any,
+        own_gamma: Any,
+    ) -> _Rows:
+        rows = cls.from_weights(
+            y, w, z, _alpha_to_weights(alpha, z.dtype), alpha, tag, (own_alpha, own_gamma)
+        )
+        rows.factors.materialize()
+        return rows
+
+    def take_outputs(self, count: int, dtype: np.dtype[Any]) -> tuple[FloatArray, ...] | None:
+        """The previous round's output arrays when nothing outside this cache still refers to
+        them (the engines copy gradients during the round and drop them), else None."""
+        with _OUTPUT_LOCK:
+            outs = self.outputs
+            if outs is None or len(outs) != count or outs[0].dtype != dtype:
+                return None
+            if not _unreferenced_all(outs):
+                return None
+            self.outputs = None  # claimed by this call until it stores them again
+            return outs
+
+    def matches(
+        self,
+        y: NDArray[Any],
+        w: NDArray[Any] | None,
+        z: FloatArray,
+        tag: Any,
+        own_alpha: Any,
+        own_gamma: Any,
+    ) -> bool:
+        if self.shape != tuple(z.shape) or self.dtype != z.dtype or self.key_labels is None:
+            return False
+        if not (_same_tag(self.tag, tag) and _same(self.params[0], own_alpha)):
+            return False
+        if not _same(self.params[1], own_gamma):
+            return False
+        if (w is None) != (self.key_weight is None):
+            return False
+        if not _same_array(self.key_labels, y):
+            return False
+        return w is None or _same_array(self.key_weight, w)
+
+
+_OUTPUT_LOCK = threading.Lock()
+
+
+def _refcounts(arrays: tuple[NDArray[Any], ...]) -> list[int]:
+    getrefcount = getattr(sys, "getrefcount", None)
+    if getrefcount is None:  # not CPython: reference counts are unknown, never reuse
+        return [sys.maxsize for _ in arrays]
+    return [getrefcount(a) for a in arrays]
+
+
+def _probe_refcount() -> int:
+    """References an array held only by a cache tuple shows through :func:`_refcounts`."""
+    holder = (np.empty(1),)
+    return _refcounts(holder)[0]
+
+
+_BASE_REFS = _probe_refcount()
+
+
+def _unreferenced_all(arrays: tuple[NDArray[Any], ...]) -> bool:
+    """Whether nothing but the cache's tuple refers to these arrays (no views, no outside names)."""
+    return all(c <= _BASE_REFS for c in _refcounts(arrays))
+
+
+def _same_array(cached: Any, new: NDArray[Any]) -> bool:
+    return bool(
+        cached.shape == new.shape and cached.dtype == new.dtype and np.array_equal(cached, new)
+    )
+
+
+def _same_tag(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(a[0] == b[0] and _same(a[1], b[1]))
+
+
+def _fast_grad_hess(
+    z: FloatArray,
+    rows: _Rows,
+    gamma: float | NDArray[np.float64],
+    policy: str,
+    out_dtype: np.dtype[Any] | None = None,
+    reuse: bool = False,
+) -> tuple[FloatArray, FloatArray]:
+    """The fast kernel on ``z``; ``reuse`` recycles the outputs of the previous call on ``rows``."""
+    z2 = np.ascontiguousarray(z).reshape(z.shape[0], -1)
+    g = _as_dtype(gamma, z.dtype)
+    dtype = z.dtype if out_dtype is None else out_dtype
+    out = rows.take_outputs(2, dtype) if reuse else None
+    if out is None:
+        out = (np.empty(z2.shape, dtype=dtype), np.empty(z2.shape, dtype=dtype))
+    grad, hess = _fast.grad_hess(z2, rows.factors, g, policy, _kernel.HESSIAN_FLOOR, out)
+    if reuse:
+        rows.outputs = (grad, hess)
+    return grad.reshape(z.shape), hess.reshape(z.shape)
+
+
+def _fast_loss(z: FloatArray, rows: _Rows, gamma: float | NDArray[np.float64]) -> FloatArray:
+    z2 = np.ascontiguousarray(z).reshape(z.shape[0], -1)
+    return _fast.loss(z2, rows.factors, _as_dtype(gamma, z.dtype)).reshape(z.shape)
+
+
 def _balanced_alpha(y: FloatArray, w: FloatArray | None) -> float | NDArray[np.float64]:
+    xp = _kernel.array_namespace(y)
+    if xp is not np:
+        y64 = astype(xp, y, xp.float64)
+        if w is None:
+            mean_x = xp.mean(y64, axis=0)
+        else:
+            wb = astype(xp, xp.broadcast_to(w, y.shape), xp.float64)
+            total = xp.sum(wb, axis=0)
+            if bool(xp.any(total <= 0)):
+                raise ValueError("sample_weight sums to zero: alpha='balanced' is undefined")
+            mean_x = xp.sum(y64 * wb, axis=0) / total
+        host = np.asarray([float(v) for v in xp.reshape(1.0 - mean_x, (-1,))])
+        return float(host[0]) if y.ndim <= 1 else host
     weights = None if w is None else np.broadcast_to(w, y.shape)
     if weights is not None and np.any(np.sum(weights, axis=0) <= 0):
         raise ValueError("sample_weight sums to zero: alpha='balanced' is undefined")
@@ -423,14 +724,19 @@ def _balanced_alpha(y: FloatArray, w: FloatArray | None) -> float | NDArray[np.f
 
 
 def _alpha_to_weights(
-    alpha: float | NDArray[np.float64] | None, dtype: np.dtype[Any]
+    alpha: float | NDArray[np.float64] | None, dtype: np.dtype[Any], like: Any = None
 ) -> tuple[FloatArray | float, FloatArray | float]:
+    """Class weights ``(a, 1 - a)``: floats stay floats, vectors go to ``like``'s namespace."""
     if alpha is None:
         return 1.0, 1.0
     if isinstance(alpha, float):
         return alpha, 1.0 - alpha
-    a = np.asarray(alpha, dtype=dtype)
-    return a, (1.0 - a).astype(dtype)
+    xp = _kernel.array_namespace(like)
+    if xp is np:
+        a = np.asarray(alpha, dtype=dtype)
+        return a, (1.0 - a).astype(dtype)
+    a_x = xp.asarray(np.asarray(alpha, dtype=np.float64), dtype=dtype)
+    return a_x, 1.0 - a_x
 
 
 def _solve_init_margin(
