@@ -323,3 +323,27 @@ def test_metric_path_uses_training_alpha_and_matches_loss():
     value = fl._engine_mean_loss(y_val, z, None)
     expected = FocalLoss(alpha=fl.alpha_).loss(y_val, z).mean()
     assert value == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_threaded_kernel_works_in_a_forked_child(monkeypatch):
+    import os
+
+    monkeypatch.setattr(_fast, "MIN_PER_THREAD", 64)
+    monkeypatch.setattr(_fast, "_num_threads", 2)
+    z = margins((4096,), np.float64)
+    y = (RNG.random(4096) < 0.3).astype(np.float64)
+    expected = FocalLoss().grad_hess(y, z)[0]  # starts the parent's pool
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: the pool's threads did not survive the fork
+        import signal
+
+        signal.alarm(30)  # a deadlocked child dies and the parent reads nothing
+        ok = np.array_equal(FocalLoss().grad_hess(y, z)[0], expected)
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    status = os.read(read, 1)
+    os.waitpid(pid, 0)
+    assert status == b"1"

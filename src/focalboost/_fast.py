@@ -89,6 +89,16 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of the parent's threads: start a fresh pool when needed."""
+    global _pool, _pool_size, _pool_lock
+    _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def _scratch(shape: tuple[int, ...], dtype: np.dtype[Any], count: int) -> list[FloatArray]:
     """Per-thread scratch buffers of at least ``shape``, reused across calls."""
     key = (shape[1:], dtype)
