@@ -2,7 +2,7 @@
 
 The generic kernels in :mod:`focalboost._kernel` evaluate each formula over whole arrays and work on
 any array namespace.  For numpy inputs this module computes the same quantities block by block
-(``BLOCK`` elements at a time) into small scratch buffers that stay in cache and are reused across
+(``BLOCK_BYTES`` per buffer at a time) into small scratch buffers that stay in cache and are reused across
 calls, writes straight into the output arrays with ``out=``, and never branches over labels with
 ``where``: every side is evaluated at the *reflected margin* ``u`` through
 
@@ -35,8 +35,12 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.floating]
 
-#: Elements per block: a block's scratch buffers (a few of them) fit in a core's L2 cache.
-BLOCK = 16384
+#: Bytes per scratch buffer of a block (32,768 float64 or 65,536 float32 elements): large enough
+#: to amortise the per-call cost of a numpy operation, small enough for a block's buffers to stay
+#: in cache.
+BLOCK_BYTES = 262144
+#: Elements per block; ``None`` derives it from :data:`BLOCK_BYTES` and the dtype.
+BLOCK: int | None = None
 #: Arrays with fewer elements than this per thread are computed on the calling thread only.
 MIN_PER_THREAD = 131072
 #: Reflected margins are clipped here before ``exp`` so that it never overflows.
@@ -97,6 +101,12 @@ def _forget_pool_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _block_rows(dtype: np.dtype[Any], k: int) -> int:
+    """Rows of ``k`` elements per block."""
+    elements = BLOCK if BLOCK is not None else BLOCK_BYTES // dtype.itemsize
+    return max(1, elements // k)
 
 
 def _scratch(shape: tuple[int, ...], dtype: np.dtype[Any], count: int) -> list[FloatArray]:
@@ -293,7 +303,7 @@ def grad_hess(
     code = POLICY_CODES[policy]
     n, k = z.shape
     grad, hess = _outputs((n, k), z.dtype, out, 2)
-    rows = max(1, BLOCK // k)
+    rows = _block_rows(z.dtype, k)
     hard = factors.hard
 
     def work(start: int, stop: int) -> None:
@@ -333,7 +343,7 @@ def loss(z: FloatArray, factors: Factors, gamma: float | FloatArray) -> FloatArr
     """Weighted focal loss: ``b*f(a*z)`` for 0/1 labels, ``c_pos*f(z) + c_neg*f(-z)`` otherwise."""
     n, k = z.shape
     (out,) = _outputs((n, k), z.dtype, None, 1)
-    rows = max(1, BLOCK // k)
+    rows = _block_rows(z.dtype, k)
     hard = factors.hard
 
     def work(start: int, stop: int) -> None:
