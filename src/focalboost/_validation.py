@@ -15,7 +15,7 @@ def as_margin(margin: Any, name: str = "margin") -> NDArray[np.floating]:
     arr = np.asarray(margin)
     if arr.dtype in FLOAT_DTYPES:
         pass
-    elif arr.dtype.kind in "iub":
+    elif arr.dtype.kind in "iu":
         arr = arr.astype(np.float64)
     else:
         raise TypeError(

@@ -183,6 +183,7 @@ class FocalLoss:
         """
         y_arr = as_labels(y, np.shape(y), np.dtype(np.float64))
         w = as_sample_weight(sample_weight, y_arr.shape, np.dtype(np.float64))
+        self._check_per_output(y_arr.shape)
         if w is not None:
             total = np.sum(np.broadcast_to(w, y_arr.shape), axis=0)
             if np.any(total <= 0):
@@ -214,6 +215,7 @@ class FocalLoss:
         if not calibrated:
             p, _, _, _ = _kernel.sigmoid_parts(z)
             return p
+        self._check_per_output(z.shape)
         alpha = self._alpha
         if isinstance(alpha, str):
             alpha = getattr(self, "alpha_", None)
@@ -222,11 +224,13 @@ class FocalLoss:
                     "alpha='balanced' has no value yet: call resolved(y) or train with this loss first"
                 )
         w_pos, w_neg = _alpha_to_weights(alpha, z.dtype)
-        p, q, s_neg, s_pos = _kernel.sigmoid_parts(z)
+        _, _, s_neg, s_pos = _kernel.sigmoid_parts(z)
         gamma = _as_dtype(self._gamma, z.dtype)
-        # log(-g1) = log w_pos - g*softplus(z) + log(q + g*p*s_neg), and the mirror for g0.
-        log_g1 = -gamma * s_pos + np.log(q + gamma * p * s_neg)
-        log_g0 = -gamma * s_neg + np.log(p + gamma * q * s_pos)
+        # log(-g1) = log w_pos - g*softplus(z) + log(q + g*p*s_neg), and the mirror for g0; the last
+        # logs come from log_slopes, which stays finite where q (or p) underflows to zero.
+        log_slope_pos, log_slope_neg = _kernel.log_slopes(z, gamma)
+        log_g1 = -gamma * s_pos + log_slope_pos
+        log_g0 = -gamma * s_neg + log_slope_neg
         with np.errstate(divide="ignore"):
             logit = (np.log(w_neg) - np.log(w_pos)) + (log_g0 - log_g1)
         out: FloatArray = _kernel.sigmoid_parts(np.asarray(logit, dtype=z.dtype))[0]
@@ -464,5 +468,10 @@ def _solve_init_margin(
     root = 0.5 * (lo + hi)
     root = np.where(d_lo >= 0, -bound, root)
     root = np.where(d_hi <= 0, bound, root)
+    # A derivative that is zero at both ends is zero everywhere: every label is of a class whose
+    # weight is zero (e.g. alpha="balanced" on one class).  Any margin minimises the (zero) loss; take
+    # the bound on the side of that class, as for every other single-class input.
+    flat = (d_lo >= 0) & (d_hi <= 0)
+    root = np.where(flat, np.where(mean > 0.5, bound, -bound), root)
     out: NDArray[np.float64] = np.asarray(root, dtype=np.float64)
     return out
