@@ -13,7 +13,7 @@ pytest.importorskip("sklearn")
 xgboost = pytest.importorskip("xgboost")
 lightgbm = pytest.importorskip("lightgbm")
 
-from focalboost import FocalLGBMClassifier, FocalLoss, FocalXGBClassifier
+from focalboost import FocalLGBMClassifier, FocalLoss, FocalXGBClassifier  # noqa: E402
 
 ENGINES = {
     "xgboost": lambda **kw: FocalXGBClassifier(n_jobs=1, **kw),
@@ -362,7 +362,7 @@ def test_pipeline_grid_search_cross_val_score(make: Any) -> None:
 def test_focal_params_do_not_reach_the_engine() -> None:
     est = FocalXGBClassifier(alpha=0.4, gamma=3.0, min_split_loss=0.5, n_estimators=2)
     params = est.get_xgb_params()
-    assert "alpha" not in params and "gamma" not in params and "hessian" not in params
+    assert not {"alpha", "gamma", "hessian", "calibrated"} & set(params)
     assert params["min_split_loss"] == 0.5  # XGBoost's own gamma stays available
     X, y = _data(100)
     est.fit(X, y)

@@ -93,10 +93,13 @@ def encode_with(classes: NDArray[Any], y: Any, name: str) -> NDArray[np.float64]
             f"{name} has labels {unknown[:5].tolist()} not seen in training (classes_ = "
             f"{classes.tolist()})"
         )
-    return (y_arr == classes[1]).astype(np.float64)
+    out: NDArray[np.float64] = (y_arr == classes[1]).astype(np.float64)
+    return out
 
 
-def check_weight(sample_weight: Any, n: int, name: str = "sample_weight") -> NDArray[np.float64] | None:
+def check_weight(
+    sample_weight: Any, n: int, name: str = "sample_weight"
+) -> NDArray[np.float64] | None:
     """Per-row weights as float64 of shape (n,): finite, non-negative, not all zero."""
     if sample_weight is None:
         return None
@@ -148,7 +151,7 @@ def loss_settings(est: Any, loss: FocalLoss) -> dict[str, Any]:
     alpha = est.alpha
     return {
         "alpha": alpha if alpha is None or isinstance(alpha, str) else float(alpha),
-        "alpha_": None if loss.alpha_ is None else float(loss.alpha_),  # type: ignore[arg-type]
+        "alpha_": None if loss.alpha_ is None else float(np.asarray(loss.alpha_)),
         "gamma": float(est.gamma),
         "hessian": est.hessian,
     }

@@ -35,7 +35,7 @@ class _FocalLGBMMetric:
         return "focal", self.loss._engine_mean_loss(y_true, y_pred, weight), False
 
 
-class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc]
+class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
     r"""Binary ``lightgbm.LGBMClassifier`` trained with the alpha-weighted focal loss.
 
     Accepts every ``LGBMClassifier`` parameter; ``objective`` is fixed (the focal loss), and
@@ -148,7 +148,7 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc]
         return np.asarray(classes)
 
     # ------------------------------------------------------------------ fit
-    def fit(  # type: ignore[override]
+    def fit(  # type: ignore[override,unused-ignore]
         self,
         X: Any,
         y: Any,
@@ -181,7 +181,9 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc]
         loss = _base.check_focal_params(self)
         self._check_engine_params()
         if init_model is not None:
-            raise ValueError("continued training (init_model) is not supported by FocalLGBMClassifier")
+            raise ValueError(
+                "continued training (init_model) is not supported by FocalLGBMClassifier"
+            )
         classes, y01 = _base.encode_labels(y)
         n = _base.check_lengths(X, y01)
         weight = _base.check_weight(sample_weight, n)
@@ -207,7 +209,13 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc]
         if eval_class_weight is not None:
             eval_class_weight = [_encode_class_weight(cw, classes) for cw in eval_class_weight]
 
-        metrics = [] if eval_metric is None else list(eval_metric) if isinstance(eval_metric, list) else [eval_metric]
+        metrics = (
+            []
+            if eval_metric is None
+            else list(eval_metric)
+            if isinstance(eval_metric, list)
+            else [eval_metric]
+        )
         for m in metrics:
             if not callable(m):
                 _check_metrics(m, "eval_metric")
@@ -253,26 +261,26 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc]
         return self
 
     # ------------------------------------------------------------------ prediction
-    def decision_function(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override]
+    def decision_function(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override,unused-ignore]
         """Raw margins (intercept included), shape (n,).  ``kwargs`` go to ``predict``."""
         check_is_fitted(self)
         kwargs["raw_score"] = True
         margin = LGBMClassifier.predict_proba(self, X, **kwargs)
         return np.asarray(margin, dtype=np.float64).reshape(-1)
 
-    def predict_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override]
+    def predict_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override,unused-ignore]
         """Class probabilities, shape (n, 2), columns in ``classes_`` order.
 
         Calibrated (``loss_.probability``) when ``calibrated=True``, ``sigmoid(margin)`` otherwise.
         ``raw_score``, ``pred_leaf`` and ``pred_contrib`` are passed through to LightGBM.
         """
         if any(kwargs.get(k) for k in ("raw_score", "pred_leaf", "pred_contrib")):
-            out: NDArray[np.float64] = LGBMClassifier.predict_proba(self, X, **kwargs)
+            out: NDArray[np.float64] = np.asarray(LGBMClassifier.predict_proba(self, X, **kwargs))
             return out
         margin = self.decision_function(X, **kwargs)
         return _base.proba_from_margin(self.loss_, margin, self.calibrated)
 
-    def predict(self, X: Any, **kwargs: Any) -> NDArray[Any]:  # type: ignore[override]
+    def predict(self, X: Any, **kwargs: Any) -> NDArray[Any]:  # type: ignore[override,unused-ignore]
         """Labels from ``classes_``: ``classes_[1]`` where ``predict_proba(X)[:, 1] > 0.5``."""
         if any(kwargs.get(k) for k in ("raw_score", "pred_leaf", "pred_contrib")):
             return self.predict_proba(X, **kwargs)

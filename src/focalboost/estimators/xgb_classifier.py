@@ -38,7 +38,7 @@ def _logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
-class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc]
+class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
     r"""Binary ``xgboost.XGBClassifier`` trained with the alpha-weighted focal loss.
 
     Accepts every ``XGBClassifier`` parameter except that ``gamma`` here is the focal focusing
@@ -139,14 +139,14 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc]
         return out
 
     @property
-    def intercept_(self) -> float:
+    def intercept_(self) -> float:  # type: ignore[override,unused-ignore]
         if "_focal_intercept" not in self.__dict__:
             raise AttributeError("intercept_ is set by fit or load_model")
         value: float = self.__dict__["_focal_intercept"]
         return value
 
     # ------------------------------------------------------------------ fit
-    def fit(  # type: ignore[override]
+    def fit(  # type: ignore[override,unused-ignore]
         self,
         X: Any,
         y: Any,
@@ -171,7 +171,9 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc]
         loss = _base.check_focal_params(self)
         self._check_engine_params()
         if xgb_model is not None:
-            raise ValueError("continued training (xgb_model) is not supported by FocalXGBClassifier")
+            raise ValueError(
+                "continued training (xgb_model) is not supported by FocalXGBClassifier"
+            )
         classes, y01 = _base.encode_labels(y)
         n = _base.check_lengths(X, y01)
         weight = _base.check_weight(sample_weight, n)
@@ -272,7 +274,7 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc]
         margin = XGBClassifier.predict(self, X, output_margin=True, **kwargs)
         return np.asarray(margin, dtype=np.float64).reshape(-1)
 
-    def predict_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override]
+    def predict_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override,unused-ignore]
         """Class probabilities, shape (n, 2), columns in ``classes_`` order.
 
         Calibrated (``loss_.probability``) when ``calibrated=True``, ``sigmoid(margin)`` otherwise.
@@ -280,7 +282,7 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc]
         margin = self.decision_function(X, **kwargs)
         return _base.proba_from_margin(self.loss_, margin, self.calibrated)
 
-    def predict(self, X: Any, **kwargs: Any) -> NDArray[Any]:  # type: ignore[override]
+    def predict(self, X: Any, **kwargs: Any) -> NDArray[Any]:  # type: ignore[override,unused-ignore]
         """Labels from ``classes_``: ``classes_[1]`` where ``predict_proba(X)[:, 1] > 0.5``."""
         if kwargs.pop("output_margin", False):
             return self.decision_function(X, **kwargs)
