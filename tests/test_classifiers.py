@@ -181,6 +181,29 @@ def test_weights_equal_repetition(make: Any) -> None:
     )
 
 
+def test_lightgbm_class_weight_keys_are_original_labels() -> None:
+    X, y = _data()
+    labels = np.where(y == 1, "yes", "no")
+    by_class = FocalLGBMClassifier(n_estimators=5, class_weight={"yes": 3.0}, verbose=-1)
+    by_row = FocalLGBMClassifier(n_estimators=5, verbose=-1)
+    by_class.fit(X, labels)
+    by_row.fit(X, labels, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(by_class.predict_proba(X), by_row.predict_proba(X))
+    assert by_class.intercept_ == by_row.intercept_
+    assert by_class.class_weight == {"yes": 3.0}  # parameter untouched
+
+
+def test_xgboost_builtin_metrics_see_the_sigmoid_of_the_margin() -> None:
+    from sklearn.metrics import log_loss
+
+    X, y = _data()
+    est = FocalXGBClassifier(n_estimators=5, eval_metric="logloss", n_jobs=1)
+    est.fit(X, y, eval_set=[(X, y)], verbose=False)
+    logged = est.evals_result()["validation_0"]["logloss"][-1]
+    margin = est.decision_function(X)
+    assert logged == pytest.approx(log_loss(y, 1 / (1 + np.exp(-margin))), rel=1e-6)
+
+
 # ---------------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     ("y", "match"),

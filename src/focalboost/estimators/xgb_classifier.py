@@ -211,7 +211,7 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
         finally:
             self.objective, self.eval_metric = saved
             del self._fit_overrides
-        self._set_fitted(classes, loss_, self._stored_intercept(), loss)
+        self._set_fitted(classes, loss_, self._stored_intercept())
         self.get_booster().set_attr(**{META_ATTR: self._meta(loss_)})
         return self
 
@@ -221,9 +221,7 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
         prob = float(np.ravel(base)[0])
         return _logit(prob)
 
-    def _set_fitted(
-        self, classes: NDArray[Any], loss_: FocalLoss, intercept: float, loss: FocalLoss
-    ) -> None:
+    def _set_fitted(self, classes: NDArray[Any], loss_: FocalLoss, intercept: float) -> None:
         self._focal_classes = classes
         self._focal_intercept = intercept
         self.loss_ = loss_
@@ -261,7 +259,7 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
         )
         loss_ = FocalLoss(alpha=settings["alpha_"], gamma=self.gamma, hessian=self.hessian)
         loss_.alpha_ = settings["alpha_"]
-        self._set_fitted(np.asarray(meta["classes"]), loss_, float(meta["intercept"]), loss_)
+        self._set_fitted(np.asarray(meta["classes"]), loss_, float(meta["intercept"]))
 
     def save_model(self, fname: str | os.PathLike[str]) -> None:
         """Save with XGBoost's format; :meth:`load_model` restores the classifier completely."""
