@@ -341,6 +341,14 @@ def test_xgboost_save_load_model(suffix: str, tmp_path: Any) -> None:
     np.testing.assert_array_equal(margin, est.decision_function(X).astype(np.float32))
 
 
+def test_xgboost_load_model_refuses_a_plain_xgboost_file(tmp_path: Any) -> None:
+    X, y = _data(100)
+    path = tmp_path / "plain.json"
+    xgboost.XGBClassifier(n_estimators=2, n_jobs=1).fit(X, y).save_model(path)
+    with pytest.raises(ValueError, match="not saved by a FocalXGBClassifier"):
+        FocalXGBClassifier().load_model(path)
+
+
 def test_lightgbm_booster_file_holds_the_intercept(tmp_path: Any) -> None:
     X, y = _data()
     est = FocalLGBMClassifier(n_estimators=5, gamma=1.0, verbose=-1, n_jobs=1).fit(X, y)
