@@ -5,7 +5,29 @@ The core (:class:`FocalLoss`) needs only numpy; XGBoost and LightGBM are optiona
 
 from __future__ import annotations
 
+from typing import Any
+
 from focalboost.loss import INIT_MARGIN_BOUND, FocalLoss
 
-__all__ = ["INIT_MARGIN_BOUND", "FocalLoss", "__version__"]
+__all__ = [
+    "INIT_MARGIN_BOUND",
+    "FocalLGBMClassifier",
+    "FocalLoss",
+    "FocalXGBClassifier",
+    "__version__",
+]
 __version__ = "0.1.0"
+
+# Estimators import their engine and scikit-learn: loaded on first access only.
+_LAZY = {
+    "FocalXGBClassifier": "focalboost.estimators.xgb_classifier",
+    "FocalLGBMClassifier": "focalboost.estimators.lgbm_classifier",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
