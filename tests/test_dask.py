@@ -220,6 +220,14 @@ def test_train_xgb_matches_single_machine(data, xgb_models):
     assert isinstance(proba, da.Array)
     np.testing.assert_allclose(proba.compute(), resolved.probability(margin_local), atol=1e-5)
     assert not np.allclose(proba.compute(), resolved.probability(margin_local, calibrated=False))
+    # A dask DataFrame gives a dask Series, converted partition by partition.
+    dd = pytest.importorskip("dask.dataframe")
+    frame = dd.from_dask_array(data["dX"])
+    series = fdask.predict_proba(dist["booster"], frame)
+    assert isinstance(series, dd.Series)
+    np.testing.assert_allclose(
+        series.compute().to_numpy(), resolved.probability(margin_local), atol=1e-5
+    )
 
 
 def test_train_xgb_metric_is_global(data, xgb_models):
@@ -397,6 +405,33 @@ def test_fit_lgb_flights_close_to_single_machine(data, lgb_flights):
     # The intercept is inside the model: the mean calibrated probability is near the weighted rate.
     proba = fdask.predict_proba(model, data["dX"]).compute()
     assert np.average(proba, weights=w) == pytest.approx(np.average(y, weights=w), abs=0.02)
+
+
+@pytest.mark.parametrize("spelling", ["eval_set", "eval_X"])
+def test_fit_lgb_eval_set_starts_from_the_intercept(client, levels, spelling):
+    """Validation rows get the intercept as eval_init_score: the logged metric uses full margins."""
+    lgb_dask = pytest.importorskip("lightgbm.dask")
+    import inspect
+
+    if (
+        spelling == "eval_X"
+        and "eval_X" not in inspect.signature(lgb_dask.DaskLGBMRegressor.fit).parameters
+    ):
+        pytest.skip("this LightGBM has no eval_X")
+    loss = FocalLoss(alpha=0.25, gamma=2.0)
+    model = lgb_dask.DaskLGBMRegressor(n_estimators=5, client=client, **LGB_PARAMS)
+    evals = (
+        {"eval_set": [(levels["dX"], levels["dy"])]}
+        if spelling == "eval_set"
+        else {"eval_X": levels["dX"], "eval_y": levels["dy"]}
+    )
+    fdask.fit_lgb(model, levels["dX"], levels["dy"], loss=loss, eval_metric="l2", **evals)
+    logged = model.evals_result_["valid_0"]["l2"][-1]
+    margin = fdask.predict_margin(model, levels["dX"]).compute()
+    y, n0 = levels["y"], levels["sizes"][0]
+    # LightGBM logs the evaluation of the worker that returns the model: one partition's rows.
+    per_partition = [np.mean((margin[:n0] - y[:n0]) ** 2), np.mean((margin[n0:] - y[n0:]) ** 2)]
+    assert min(abs(logged - v) for v in per_partition) < 1e-6 * max(per_partition)
 
 
 def test_fit_lgb_regressor_and_dataframe(client, data):

@@ -33,6 +33,7 @@ Needs ``pip install 'focalboost[dask]'`` (``dask[distributed]``) and the engine 
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -452,6 +453,9 @@ def fit_lgb(
     :math:`m_0` into the first tree (:func:`focalboost.lgb.fold_intercept`), so
     ``model.predict(X, raw_score=True)`` includes it.
 
+    Validation data (``eval_set=[(X, y), ...]``, or ``eval_X``/``eval_y`` on LightGBM >= 4.6) gets
+    the same intercept as ``eval_init_score``.  LightGBM logs the evaluation of one worker's rows.
+
     ``DaskLGBMClassifier`` label-encodes each worker's labels separately: a worker whose rows are
     all of one class would silently see them as class 0.  A ``ValueError`` is raised when any
     partition lacks a class; ``DaskLGBMRegressor`` (no label encoding, same objective) has no such
@@ -487,9 +491,19 @@ def fit_lgb(
     resolved = _resolved_from_stats(loss, stats)
     intercept = _init_margin_from_stats(resolved, stats)
     model.set_params(objective=resolved.sklearn_objective)
-    if eval_set:
-        fit_kwargs["eval_set"] = eval_set
-        fit_kwargs["eval_init_score"] = [_constant_like(ey, intercept) for _, ey in eval_set]
+    evals = list(eval_set or ())
+    if "eval_X" in fit_kwargs or "eval_y" in fit_kwargs:  # LightGBM >= 4.6 spelling
+        eval_X, eval_y = fit_kwargs.pop("eval_X", None), fit_kwargs.pop("eval_y", None)
+        if not isinstance(eval_X, (list, tuple)):
+            eval_X, eval_y = (eval_X,), (eval_y,)
+        evals += list(zip(eval_X, eval_y, strict=True))
+    if evals:
+        if "eval_X" in inspect.signature(model.fit).parameters:
+            fit_kwargs["eval_X"] = tuple(ex for ex, _ in evals)
+            fit_kwargs["eval_y"] = tuple(ey for _, ey in evals)
+        else:
+            fit_kwargs["eval_set"] = evals
+        fit_kwargs["eval_init_score"] = [_constant_like(ey, intercept) for _, ey in evals]
     model.fit(
         X, y, sample_weight=sample_weight, init_score=_constant_like(y, intercept), **fit_kwargs
     )
