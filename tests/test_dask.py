@@ -302,11 +302,37 @@ def test_fit_xgb_classifier_matches_single_machine(client, data):
     np.testing.assert_allclose(proba.compute(), loss.probability(margin_local), atol=1e-5)
 
 
+def test_fit_xgb_regressor_matches_single_machine(client, data):
+    xgb = pytest.importorskip("xgboost")
+    xgb_dask = pytest.importorskip("xgboost.dask")
+    from focalboost import xgb as fxgb
+
+    loss = FocalLoss(alpha="balanced", gamma=1.0)
+    model = xgb_dask.DaskXGBRegressor(n_estimators=10, max_depth=3, tree_method="hist")
+    model.client = client
+    fdask.fit_xgb(model, data["dX"], data["dy"], loss=loss)
+    local = fxgb.train(
+        {"tree_method": "hist", "max_depth": 3, "nthread": 1},
+        xgb.DMatrix(data["X"], data["y"]),
+        10,
+        loss=loss,
+    )
+    margin = fdask.predict_margin(model, data["dX"]).compute()
+    np.testing.assert_allclose(
+        margin, local.predict(xgb.DMatrix(data["X"]), output_margin=True), rtol=0, atol=1e-5
+    )
+    assert model.objective.__self__.alpha == loss.resolve_alpha(data["y"])
+
+
 def test_fit_xgb_rejects_other_objectives(client, data):
     xgb_dask = pytest.importorskip("xgboost.dask")
     model = xgb_dask.DaskXGBRegressor(objective="reg:logistic")
     with pytest.raises(ValueError, match="objective"):
         fdask.fit_xgb(model, data["dX"], data["dy"], loss=FocalLoss())
+    with pytest.raises(ValueError, match="base_score"):
+        fdask.fit_xgb(
+            xgb_dask.DaskXGBClassifier(base_score=0.5), data["dX"], data["dy"], loss=FocalLoss()
+        )
     with pytest.raises(ValueError, match="objective"):
         fdask.train_xgb(
             client,

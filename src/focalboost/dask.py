@@ -419,6 +419,8 @@ def fit_xgb(
             raise ValueError("model sets an objective; fit_xgb() sets the focal objective itself")
     elif objective not in (None, "reg:squarederror"):
         raise ValueError("model sets an objective; fit_xgb() sets the focal objective itself")
+    if model.get_params().get("base_score") is not None:
+        raise ValueError("model sets base_score; fit_xgb() sets it to the focal intercept itself")
     stats = label_stats(y, sample_weight)
     resolved = _resolved_from_stats(loss, stats)
     intercept = _init_margin_from_stats(resolved, stats)
