@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_EXTRAS = {"xgboost": "xgboost", "lightgbm": "lightgbm", "sklearn": "sklearn"}
+_EXTRAS = {
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "sklearn": "sklearn",
+    "dask": "dask",
+    "distributed": "dask",
+}
 
 
 def require(module: str) -> ModuleType:
