@@ -136,10 +136,11 @@ class FocalMultiLabelClassifier(ClassifierMixin, MultiOutputMixin, BaseEstimator
         declared to the engine as categorical.
     n_jobs : int or None, default=None
         Threads in total, joblib style (None = 1, -1 = all cores).  One-vs-rest trains
-        ``min(n_jobs, k)`` labels at a time, each booster with ``n_jobs // that`` threads; the
-        native strategy gives all of them to its booster.  Labels run in joblib threads by default
-        (the engines release the GIL while they build trees); ``joblib.parallel_config(backend="loky")``
-        switches to processes.
+        ``min(n_jobs, k)`` labels at a time, each booster with ``n_jobs // that`` threads (so
+        usually one); the native strategy gives all of them to its single booster.  Labels run in
+        joblib threads (the engines release the GIL while they build trees; no process start-up,
+        no copy of ``X``); ``joblib.parallel_config(backend="loky")`` switches to processes.
+        Results do not depend on ``n_jobs`` or the joblib backend.
     calibrated : bool, default=True
         If True, ``predict_proba`` inverts the focal-optimal margin per label
         (:meth:`FocalLoss.probability`), giving probabilities calibrated like log-loss ones.  False
