@@ -244,3 +244,32 @@ def test_load_and_save_errors(tmp_path: Path) -> None:
     clf.fit(X, Y)
     with pytest.raises(TypeError, match="not JSON-serialisable"):
         clf.save(tmp_path / "numpy-param")
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_saved_booster_files_load_in_the_engine_alone(backend: str, tmp_path: Path) -> None:
+    # The documented contract: each booster file's raw margins include its label's intercept.
+    clf = model(backend=backend).fit(X, Y)
+    clf.save(tmp_path)
+    meta = json.loads((tmp_path / METADATA_FILE).read_text())
+    for entry in meta["boosters"]:
+        (j,) = entry["labels"]
+        if backend == "xgboost":
+            xgb = pytest.importorskip("xgboost")
+            booster = xgb.Booster(model_file=str(tmp_path / entry["file"]))
+            margin = booster.predict(xgb.DMatrix(X), output_margin=True)
+        else:
+            lgb = pytest.importorskip("lightgbm")
+            booster = lgb.Booster(model_file=str(tmp_path / entry["file"]))
+            margin = booster.predict(X, raw_score=True)
+        np.testing.assert_allclose(margin, clf.decision_function(X)[:, j], rtol=1e-6)
+
+
+def test_native_with_a_single_trainable_label() -> None:
+    Y1 = np.column_stack([Y[:, 0], np.ones(len(Y), int)])
+    with pytest.warns(ConstantLabelWarning):
+        clf = model(strategy="native").fit(X, Y1)
+    reference = model().fit(X, Y[:, [0]])
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 0], reference.predict_proba(X)[:, 0], rtol=1e-6)
+    np.testing.assert_array_equal(proba[:, 1], 1.0)
