@@ -13,15 +13,18 @@ __all__ = [
     "INIT_MARGIN_BOUND",
     "FocalLGBMClassifier",
     "FocalLoss",
+    "FocalMultiLabelClassifier",
     "FocalXGBClassifier",
     "__version__",
 ]
 __version__ = "0.1.0"
 
-# Estimators import their engine and scikit-learn: loaded on first access only.
+# Estimators import their engine and scikit-learn: loaded on first access only, so that
+# `import focalboost` stays light and works without any engine installed.
 _LAZY = {
     "FocalXGBClassifier": "focalboost.estimators.xgb_classifier",
     "FocalLGBMClassifier": "focalboost.estimators.lgbm_classifier",
+    "FocalMultiLabelClassifier": "focalboost.multilabel",
 }
 
 
@@ -31,3 +34,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
