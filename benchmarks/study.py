@@ -350,73 +350,83 @@ def part1(cfg: Config, log: Callable[[str], None]) -> dict[str, Any]:
             tr_all, te = split_validation(data.y, 0.25, 100 + rep)
             tr_idx, va_idx = split_validation(data.y[tr_all], 0.2, 200 + rep)
             tr, va = tr_all[tr_idx], tr_all[va_idx]
-            for engine in cfg.engines:
-                for gamma, lr in [(g, lr) for g in cfg.policy_gammas for lr in cfg.policy_lrs]:
-                    for policy in POLICIES:
-                        t0 = time.perf_counter()
-                        spec = Spec(policy, "focal", gamma, 0.25, policy, track=True)
-                        try:
-                            f = fit(
-                                engine,
-                                spec,
-                                data.X[tr],
-                                data.y[tr],
-                                data.X[va],
-                                data.y[va],
-                                data.cat,
-                                lr,
-                                cfg.policy_rounds,
-                                None,
-                            )
-                        except ValueError as exc:  # non-finite margins: the run diverged
-                            rows.append(
-                                {
-                                    "dataset": name,
-                                    "engine": engine,
-                                    "gamma": gamma,
-                                    "lr": lr,
-                                    "policy": policy,
-                                    "rep": rep,
-                                    "failed": str(exc),
-                                }
-                            )
-                            log(f"part1 {name} {engine} {policy} rep{rep} FAILED: {exc}")
-                            continue
-                        assert f.loss is not None
-                        stats = np.array(f.loss.rounds)
-                        p = f.proba(data.X[te])
-                        pr = fm.average_precision(data.y[te], p) if np.isfinite(p).all() else np.nan
-                        loss0 = stats[0, 2]
+            settings = [
+                (g, lr, noise)
+                for noise in cfg.policy_noise
+                for g in cfg.policy_gammas
+                for lr in cfg.policy_lrs
+            ]
+            for engine, (gamma, lr, noise) in [(e, s) for e in cfg.engines for s in settings]:
+                # Label noise: flip a share of the training labels (validation and test stay
+                # clean), which puts rows deep in the region where the exact Hessian is negative.
+                rng = np.random.default_rng(300 + rep)
+                ytr = data.y[tr].copy()
+                flip = rng.random(ytr.size) < noise
+                ytr[flip] = 1.0 - ytr[flip]
+                for policy in POLICIES:
+                    t0 = time.perf_counter()
+                    spec = Spec(policy, "focal", gamma, 0.25, policy, track=True)
+                    try:
+                        f = fit(
+                            engine,
+                            spec,
+                            data.X[tr],
+                            ytr,
+                            data.X[va],
+                            data.y[va],
+                            data.cat,
+                            lr,
+                            cfg.policy_rounds,
+                            None,
+                        )
+                    except ValueError as exc:  # non-finite margins: the run diverged
                         rows.append(
                             {
                                 "dataset": name,
                                 "engine": engine,
                                 "gamma": gamma,
                                 "lr": lr,
+                                "noise": noise,
                                 "policy": policy,
                                 "rep": rep,
-                                "neg_mean": float(stats[:, 0].mean()),
-                                "neg_max": float(stats[:, 0].max()),
-                                "tiny_mean": float(stats[:, 1].mean()),
-                                "train_drop_10": float(
-                                    1 - stats[min(10, len(stats) - 1), 2] / loss0
-                                ),
-                                "train_drop_end": float(1 - stats[-1, 2] / loss0),
-                                "best_round": f.best_round,
-                                "best_val": float(np.min(f.val_curve)),
-                                "pr_auc": pr,
+                                "failed": str(exc),
                             }
                         )
-                        if rep == 0:
-                            curves[f"{name}|{engine}|{gamma}|{lr}|{policy}"] = {
-                                "train": (stats[:, 2] / loss0).tolist(),
-                                "neg": stats[:, 0].tolist(),
-                                "val": f.val_curve,
-                            }
-                        log(
-                            f"part1 {name} {engine} g={gamma} lr={lr} {policy} rep{rep} "
-                            f"best={f.best_round} pr={pr:.4f} ({time.perf_counter() - t0:.1f}s)"
-                        )
+                        log(f"part1 {name} {engine} {policy} rep{rep} FAILED: {exc}")
+                        continue
+                    assert f.loss is not None
+                    stats = np.array(f.loss.rounds)
+                    p = f.proba(data.X[te])
+                    pr = fm.average_precision(data.y[te], p) if np.isfinite(p).all() else np.nan
+                    loss0 = stats[0, 2]
+                    rows.append(
+                        {
+                            "dataset": name,
+                            "engine": engine,
+                            "gamma": gamma,
+                            "lr": lr,
+                            "noise": noise,
+                            "policy": policy,
+                            "rep": rep,
+                            "neg_mean": float(stats[:, 0].mean()),
+                            "neg_max": float(stats[:, 0].max()),
+                            "tiny_mean": float(stats[:, 1].mean()),
+                            "train_drop_10": float(1 - stats[min(10, len(stats) - 1), 2] / loss0),
+                            "train_drop_end": float(1 - stats[-1, 2] / loss0),
+                            "best_round": f.best_round,
+                            "best_val": float(np.min(f.val_curve)),
+                            "pr_auc": pr,
+                        }
+                    )
+                    if rep == 0:
+                        curves[f"{name}|{engine}|{gamma}|{lr}|{noise}|{policy}"] = {
+                            "train": (stats[:, 2] / loss0).tolist(),
+                            "neg": stats[:, 0].tolist(),
+                        }
+                    log(
+                        f"part1 {name} {engine} g={gamma} lr={lr} noise={noise} {policy} rep{rep} "
+                        f"best={f.best_round} pr={pr:.4f} ({time.perf_counter() - t0:.1f}s)"
+                    )
     return {"rows": rows, "curves": curves}
 
 
@@ -532,14 +542,15 @@ def part3(cfg: Config, log: Callable[[str], None]) -> dict[str, Any]:
         Spec("focal g=2 a=0.25", "focal", 2.0, 0.25),
         Spec("focal g=2 a=balanced", "focal", 2.0, "balanced"),
     ]
-    grid = np.linspace(-5, 5, 121)
+    show = np.sort(np.random.default_rng(2).choice(yte.size, min(yte.size, 1500), replace=False))
+    grid = np.linspace(-5, 5, 81)
     gx, gy = np.meshgrid(grid, grid)
     G = np.c_[gx.ravel(), gy.ravel()]
     out: dict[str, Any] = {
         "grid": grid.tolist(),
         "models": {},
-        "X": Xte[:1500].tolist(),
-        "y": yte[:1500].tolist(),
+        "X": Xte[show].tolist(),
+        "y": yte[show].tolist(),
     }
     for spec in models:
         f = fit("xgboost", spec, X[tr], y[tr], X[va], y[va], [], 0.1, cfg.toy_rounds, 30)
@@ -549,8 +560,8 @@ def part3(cfg: Config, log: Callable[[str], None]) -> dict[str, Any]:
         pte = f.proba(Xte)
         raw_te = _sigmoid(f.margin(Xte))
         res = {
-            "p_cal": p_cal.tolist(),
-            "p_raw": p_raw.tolist(),
+            "p_cal": np.round(p_cal, 3).tolist(),  # grid values only feed the figure
+            "p_raw": np.round(p_raw, 3).tolist(),
             "best_f1_threshold": thr,
             "pred_pos_raw05": float(np.mean(raw_te >= 0.5)),
             "pred_pos_cal05": float(np.mean(pte >= 0.5)),
@@ -575,6 +586,17 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(expit(z), dtype=np.float64)
 
 
+def _compact(obj: Any) -> Any:
+    """Floats rounded to 5 significant digits, so the committed JSON stays small."""
+    if isinstance(obj, float):
+        return float(f"{obj:.5g}")
+    if isinstance(obj, dict):
+        return {k: _compact(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_compact(v) for v in obj]
+    return obj
+
+
 # ====================================================================== configuration
 @dataclass
 class Config:
@@ -591,9 +613,10 @@ class Config:
     rounds: int = 400
     patience: int = 20
     policy_datasets: Sequence[str] = ("nass_cds_dead", "nycflights13_late60")
-    policy_gammas: Sequence[float] = (2.0,)
+    policy_gammas: Sequence[float] = (0.5, 2.0)
     policy_repeats: int = 2
     policy_lrs: Sequence[float] = (0.1, 0.5)
+    policy_noise: Sequence[float] = (0.0,)
     policy_rounds: int = 100
     toy_rows: int = 4000
     toy_rounds: int = 300
@@ -608,12 +631,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-rows", type=int, default=None, help="cap on rows of every dataset")
     ap.add_argument("--folds", type=int, default=None)
     ap.add_argument("--parts", default="123")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite results.md and figures from OUT/study_results.json without training",
+    )
     args = ap.parse_args(argv)
     cfg = Config(out=args.out, data=args.data, quick=args.quick)
     if args.quick:
         cfg.max_rows = cfg.small_rows = 1500
         cfg.folds, cfg.lrs, cfg.rounds, cfg.patience = 2, (0.3,), 40, 10
-        cfg.policy_datasets, cfg.policy_gammas, cfg.policy_repeats = ("hmda_deny",), (2.0,), 1
+        cfg.policy_datasets, cfg.policy_gammas, cfg.policy_repeats = ("hmda_deny",), (0.5, 2.0), 1
         cfg.policy_lrs = (0.5,)
         cfg.policy_rounds, cfg.toy_rows, cfg.toy_rounds = 30, 1000, 40
     if args.datasets:
@@ -635,14 +663,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: dict[str, Any] = {"config": {k: str(v) for k, v in vars(cfg).items()}}
     raw_path = cfg.out / "study_results.json"
-    if "1" in args.parts:
-        results["part1"] = part1(cfg, log)
-    if "2" in args.parts:
-        results["part2"] = part2(cfg, log)
-    if "3" in args.parts:
-        results["part3"] = part3(cfg, log)
-    results["seconds"] = time.perf_counter() - start
-    raw_path.write_text(json.dumps(results))
+    if args.parts != "123" and raw_path.is_file():  # rerun some parts, keep the others
+        kept = json.loads(raw_path.read_text())
+        results.update({k: v for k, v in kept.items() if k.startswith("part") or k == "timing"})
+    if args.report_only:
+        from report import write_report
+
+        write_report(json.loads(raw_path.read_text()), cfg)
+        log(f"wrote {cfg.out / 'results.md'} from {raw_path}")
+        return 0
+    timing = dict(results.get("timing", {}))
+    for part, run in (("1", part1), ("2", part2), ("3", part3)):
+        if part in args.parts:
+            t0 = time.perf_counter()
+            results[f"part{part}"] = run(cfg, log)
+            timing[f"part{part}"] = time.perf_counter() - t0
+    results["timing"] = timing
+    results["seconds"] = sum(timing.values())
+    raw_path.write_text(json.dumps(_compact(results), separators=(",", ":")))
     from report import write_report  # benchmarks/report.py
 
     write_report(results, cfg)

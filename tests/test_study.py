@@ -58,10 +58,10 @@ def test_quick_study_writes_report_and_figures(tmp_path: Path) -> None:
     md = (tmp_path / "results.md").read_text()
     raw = json.loads((tmp_path / "study_results.json").read_text())
 
-    # Part 1: 2 engines x 6 policies x 1 gamma x 1 learning rate.
-    policy_rows = _table_rows(md, "| dataset | engine | γ | lr | policy |")
-    assert len(policy_rows) == 12
-    assert {r.split("|")[5].strip() for r in policy_rows} == {
+    # Part 1: 2 engines x 6 policies x 2 gammas x 1 learning rate.
+    policy_rows = _table_rows(md, "| dataset | engine | γ | lr | label noise | policy |")
+    assert len(policy_rows) == 24
+    assert {r.split("|")[6].strip() for r in policy_rows} == {
         "`exact`", "`clip`", "`abs`", "`upper`", "`expected`", "`logistic`"
     }  # fmt: skip
     # Part 2: 2 folds x 2 engines x 14 models, all metrics finite.
