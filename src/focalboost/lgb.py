@@ -73,7 +73,7 @@ def train(
     for key in _OBJECTIVE_ALIASES:
         if key in params:
             raise ValueError(f"params[{key!r}] is set; train() sets the focal objective itself")
-    params = {**params, "objective": loss.lgb_objective}
+    params = {**params, "objective": _SharedObjective(loss)}
     params.setdefault("metric", "None")
     labels = train_set.get_label()
     if labels is None:
@@ -99,6 +99,24 @@ def train(
     if intercept is not None:
         fold_intercept(booster, intercept)
     return booster
+
+
+class _SharedObjective:
+    """``loss.lgb_objective`` that survives ``lightgbm.train``'s deep copy of ``params``.
+
+    A bound method would be deep-copied together with its FocalLoss, so the attributes the
+    objective sets (``alpha_``, ``negative_hessian_count_``...) would land on a copy the caller
+    never sees.  This wrapper deep-copies to itself and pickles like the method.
+    """
+
+    def __init__(self, loss: FocalLoss) -> None:
+        self.loss = loss
+
+    def __call__(self, preds: Any, train_data: lightgbm.Dataset) -> Any:
+        return self.loss.lgb_objective(preds, train_data)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedObjective:
+        return self
 
 
 def fold_intercept(booster: lightgbm.Booster, intercept: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,6 +79,16 @@ class FocalLoss:
         The class weight resolved by the last engine objective call (``"balanced"`` resolved from
         the training labels; otherwise ``alpha`` itself).  Set by ``xgb_objective``,
         ``lgb_objective`` and ``sklearn_objective``.
+    negative_hessian_fraction_ : float
+        Fraction of the elements (rows, or rows x outputs) of the last engine objective call whose
+        *exact* second derivative was negative, whatever the ``hessian`` policy: the rows that
+        ``"upper"``, ``"clip"`` and ``"abs"`` changed the sign of or floored, and that ``"exact"``
+        handed to the booster as negative curvature.  Set with ``negative_hessian_count_`` by the
+        same adapters as ``alpha_``.  For 0/1 labels a row is counted when its signed margin
+        (``z`` for label 1, ``-z`` for label 0) is below the root of the exact curvature, about
+        -2.79 for ``gamma=2`` (-3.10 for 1, -4.02 for 0.5; none for ``gamma=0``).
+    negative_hessian_count_ : int
+        The number of such elements in the last engine objective call.
 
     Examples
     --------
@@ -328,7 +339,29 @@ class FocalLoss:
         z, y_arr, w = self._engine_inputs(y, predt, weight)
         alpha = self._resolve(y_arr, w)
         self.alpha_ = alpha
-        return self._grad_hess(y_arr, z, w, _alpha_to_weights(alpha, z.dtype))
+        class_weights = _alpha_to_weights(alpha, z.dtype)
+        grad, hess = self._grad_hess(y_arr, z, w, class_weights)
+        count = self._count_negative_exact(y_arr, z, class_weights)
+        self.negative_hessian_count_ = count
+        self.negative_hessian_fraction_ = count / z.size
+        return grad, hess
+
+    def _count_negative_exact(
+        self,
+        y: FloatArray,
+        z: FloatArray,
+        class_weights: tuple[FloatArray | float, FloatArray | float],
+    ) -> int:
+        """Elements whose exact second derivative is negative (one comparison for 0/1 labels)."""
+        hard = _hard_labels(y)
+        if hard is not None:
+            root = _negative_hessian_root(_gamma_key(self._gamma))
+            signed = np.where(hard, z, -z)
+            return int(np.count_nonzero(signed < root))
+        w_pos, w_neg = class_weights
+        gamma = _as_dtype(self._gamma, z.dtype)
+        _, _, exact = _kernel.soft_label_terms(y, z, w_pos, w_neg, gamma, "exact", False)
+        return int(np.count_nonzero(exact < 0))
 
     def _engine_mean_loss(
         self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
@@ -435,6 +468,43 @@ def _alpha_to_weights(
         return alpha, 1.0 - alpha
     a = np.asarray(alpha, dtype=dtype)
     return a, (1.0 - a).astype(dtype)
+
+
+def _gamma_key(gamma: float | NDArray[np.float64]) -> float | tuple[float, ...]:
+    return gamma if isinstance(gamma, float) else tuple(float(g) for g in gamma)
+
+
+@lru_cache(maxsize=64)
+def _negative_hessian_root(gamma: float | tuple[float, ...]) -> float | NDArray[np.float64]:
+    r"""The signed margin below which the exact focal curvature is negative (``-inf`` for gamma 0).
+
+    The exact positive-side curvature is :math:`p\,q^\gamma B(t)` with
+    :math:`B(t) = q(1+2\gamma) + \gamma s(\gamma p - q)`, which has one root in t for
+    ``gamma > 0``: it tends to :math:`-\infty` as t does and is positive for large t.  The root lies
+    above :math:`-(2 + 4\gamma)/\gamma - 10`, where :math:`s > (1+2\gamma)/\gamma` makes B negative.
+    Found by bisection in float64, per value for a per-output gamma.
+    """
+    g = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
+    positive = g > 0
+    g_safe = np.where(positive, g, 1.0)
+
+    def bracket(t: NDArray[np.float64]) -> NDArray[np.float64]:
+        p, q, s, _ = _kernel.sigmoid_parts(t)
+        out: NDArray[np.float64] = q * (1.0 + 2.0 * g_safe) + g_safe * s * (g_safe * p - q)
+        return out
+
+    lo = -(2.0 + 4.0 * g_safe) / g_safe - 10.0
+    hi = np.full_like(g_safe, 50.0)
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        below = bracket(mid) < 0
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    root = np.where(positive, 0.5 * (lo + hi), -np.inf)
+    if isinstance(gamma, float):
+        return float(root[0])
+    out: NDArray[np.float64] = root
+    return out
 
 
 def _solve_init_margin(
