@@ -94,17 +94,19 @@ def test_xgboost_cli_model_equals_one_trained_in_process(tmp_path: Path) -> None
     np.testing.assert_allclose(_probabilities(pred.stdout), expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_saved_model_carries_the_intercept(engine: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("engine", "alpha"), [("xgboost", "0.25"), ("lightgbm", "none")])
+def test_saved_model_carries_the_intercept(engine: str, alpha: str, tmp_path: Path) -> None:
     """With trees that barely move, calibrated probabilities equal the training positive rate."""
     pytest.importorskip(engine)
     data = need_data(HMDA)
     model = tmp_path / "m.json"
     train = run_cli(
         "train", data, "--target", "target", "--engine", engine, "--model", model,
-        "--rounds", "1", "--learning-rate", "1e-9", "--threads", "1",
+        "--alpha", alpha, "--rounds", "1", "--learning-rate", "1e-9", "--threads", "1",
     )  # fmt: skip
     assert train.returncode == 0, train.stderr
+    stored = json.loads(model.read_text())["loss"]["alpha"]
+    assert stored == (None if alpha == "none" else float(alpha))
     pred = run_cli("predict", "--model", model, data)
     proba = _probabilities(pred.stdout)
     np.testing.assert_allclose(proba, 285 / 2380, atol=1e-6)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
 
 ENGINES = ("xgboost", "lightgbm")
 SELECT_METRICS = ("pr_auc", "roc_auc", "log_loss")
@@ -123,7 +122,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         "--gamma",
         type=gamma_value,
         nargs=nargs,
-        default=None,
+        default=None if grid else 2.0,
         metavar="G",
         help=f"focal focusing parameter >= 0 (default 2){many}",
     )
@@ -131,7 +130,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         "--alpha",
         type=alpha_value,
         nargs=nargs,
-        default=None,
+        default=None if grid else 0.25,
         metavar="A",
         help=f"weight of the rare class in (0, 1), 'none' or 'balanced' (default 0.25){many}",
     )
@@ -289,7 +288,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table(train, multi=False)
     _add_training(train, grid=False, engine_all=False)
     train.add_argument("--model", required=True, metavar="OUT", help="model file to write")
-    _add_common(train)
 
     predict = sub.add_parser(
         "predict",
@@ -362,8 +360,3 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """Parse ``argv`` (``sys.argv[1:]`` when None); argparse exits with 2 on a usage error."""
     ns: argparse.Namespace = build_parser().parse_args(argv)
     return ns
-
-
-def option(ns: argparse.Namespace, name: str, default: Any = None) -> Any:
-    """An attribute of the namespace, or ``default`` when the command does not have it."""
-    return getattr(ns, name, default)

@@ -135,9 +135,7 @@ def train(ns: argparse.Namespace) -> int:
         drop=column_list(ns.drop),
         source=ns.data,
     )
-    spec = FocalSpec(0.25 if ns.alpha is None else ns.alpha, 2.0 if ns.gamma is None else ns.gamma)
-    if ns.alpha is None and "alpha" not in vars(ns):  # pragma: no cover - parser always sets it
-        spec = FocalSpec(0.25, spec.gamma)
+    spec = FocalSpec(ns.alpha, ns.gamma)  # the parser's defaults are 0.25 and 2
     settings = _settings(ns)
     y = table.Y[:, 0]
     fitted = fit(
