@@ -103,6 +103,9 @@ def train(
             params["base_score"] = [float(v) for v in intercept]
         else:  # one intercept per target needs XGBoost >= 3.1; feed it as a base margin instead
             in_model = False
+            # The model's own base must then be 0, or predictions without a base margin would add
+            # XGBoost's default (0.5, or an estimate from the labels) on top of the intercept.
+            params["base_score"] = 0.0
             for dmat in [dtrain, *(d for d, _ in evals)]:
                 if dmat.get_base_margin().size == 0:
                     dmat.set_base_margin(np.tile(intercept, (dmat.num_row(), 1)))
@@ -110,6 +113,7 @@ def train(
         intercept = np.atleast_1d(np.asarray(params["base_score"], dtype=np.float64))
     else:  # the user supplied a base margin: it overrides base_score, record nothing in the model
         intercept = np.zeros_like(intercept)
+        params["base_score"] = 0.0
     if "custom_metric" not in kwargs and "feval" not in kwargs:
         kwargs["custom_metric"] = loss.xgb_metric
         params.setdefault("disable_default_eval_metric", True)
