@@ -175,12 +175,23 @@ def test_gamma0_grows_the_same_first_tree_as_logistic(hmda_split):
 
 def test_round_zero_margin_is_init_margin(hmda_split):
     s = hmda_split
-    fl = FocalLoss(alpha="balanced")
-    frozen = fxgb.train({**PARAMS, "learning_rate": 0.0}, xgb.DMatrix(s.X_train, s.y_train), 3, loss=fl)
+    fl = FocalLoss(alpha=0.25)
+    dtrain = xgb.DMatrix(s.X_train, s.y_train)
+    frozen = fxgb.train({**PARAMS, "learning_rate": 0.0}, dtrain, 3, loss=fl)
     expected = np.float32(fl.init_margin(s.y_train))
+    assert expected != pytest.approx(0.0)
     np.testing.assert_array_equal(_margin(frozen, s.X_test), np.full(s.y_test.size, expected))
     assert json.loads(frozen.attr(fxgb.INTERCEPT_ATTR)) == [pytest.approx(float(expected))]
-    assert json.loads(frozen.attr(fxgb.LOSS_ATTR))["alpha"] == pytest.approx(1 - s.y_train.mean())
+
+
+def test_balanced_alpha_is_recorded(hmda_split):
+    s = hmda_split
+    booster = fxgb.train(
+        PARAMS, xgb.DMatrix(s.X_train, s.y_train), 2, loss=FocalLoss(alpha="balanced")
+    )
+    recorded = json.loads(booster.attr(fxgb.LOSS_ATTR))
+    assert recorded["alpha"] == pytest.approx(1 - s.y_train.mean())
+    assert recorded["gamma"] == 2.0
 
 
 def test_saved_model_round_trip(hmda_split, tmp_path: Path):
@@ -231,7 +242,10 @@ def test_multi_target_base_margin_fallback(yeast, monkeypatch: pytest.MonkeyPatc
     assert dtrain.get_base_margin().size == Y.size
     dtest = xgb.DMatrix(X)
     np.testing.assert_allclose(
-        fxgb.predict_margin(fallback, dtest), fxgb.predict_margin(in_model, dtest), rtol=1e-5, atol=1e-6
+        fxgb.predict_margin(fallback, dtest),
+        fxgb.predict_margin(in_model, dtest),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
