@@ -101,3 +101,16 @@ def test_weight_two_equals_duplicated_rows(hmda_split, make, margin):
     m_twice = margin(twice, s.X_test)
     np.testing.assert_allclose(m_twice, margin(duplicated, s.X_test), rtol=1e-6, atol=1e-6)
     assert not np.allclose(m_twice, margin(plain, s.X_test), atol=1e-3)
+
+
+def test_xgb_classifier_base_score_recipe_starts_at_init_margin(hmda_split):
+    """XGBClassifier runs a custom objective under a logistic link: base_score = sigmoid(m0)."""
+    xgb = pytest.importorskip("xgboost")
+    s = hmda_split
+    fl = FocalLoss()
+    m0 = fl.init_margin(s.y_train)
+    base = float(fl.probability(np.array(m0), calibrated=False))
+    frozen = xgb.XGBClassifier(
+        objective=fl.sklearn_objective, n_estimators=2, learning_rate=0.0, base_score=base, n_jobs=2
+    ).fit(s.X_train, s.y_train)
+    np.testing.assert_allclose(frozen.predict(s.X_test, output_margin=True), m0, rtol=1e-6)
