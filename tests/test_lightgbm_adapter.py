@@ -16,7 +16,7 @@ metrics = pytest.importorskip("sklearn.metrics")
 PARAMS = {
     "num_leaves": 15,
     "learning_rate": 0.1,
-    "num_threads": 2,
+    "num_threads": 1,
     "verbose": -1,
     "seed": 0,
     "deterministic": True,

@@ -31,7 +31,7 @@ def _recording():
 
 def _xgb_classifier(fl, **kw):
     xgb = pytest.importorskip("xgboost")
-    params = {"n_estimators": 60, "max_depth": 3, "learning_rate": 0.1, "n_jobs": 2}
+    params = {"n_estimators": 60, "max_depth": 3, "learning_rate": 0.1, "n_jobs": 1}
     return xgb.XGBClassifier(objective=fl.sklearn_objective, **{**params, **kw})
 
 
@@ -41,7 +41,7 @@ def _lgb_classifier(fl, **kw):
         "n_estimators": 60,
         "num_leaves": 15,
         "learning_rate": 0.1,
-        "n_jobs": 2,
+        "n_jobs": 1,
         "verbose": -1,
         "deterministic": True,
     }
@@ -111,6 +111,6 @@ def test_xgb_classifier_base_score_recipe_starts_at_init_margin(hmda_split):
     m0 = fl.init_margin(s.y_train)
     base = float(fl.probability(np.array(m0), calibrated=False))
     frozen = xgb.XGBClassifier(
-        objective=fl.sklearn_objective, n_estimators=2, learning_rate=0.0, base_score=base, n_jobs=2
+        objective=fl.sklearn_objective, n_estimators=2, learning_rate=0.0, base_score=base, n_jobs=1
     ).fit(s.X_train, s.y_train)
     np.testing.assert_allclose(frozen.predict(s.X_test, output_margin=True), m0, rtol=1e-6)

@@ -14,7 +14,7 @@ xgb = pytest.importorskip("xgboost")
 fxgb = pytest.importorskip("focalboost.xgb")
 metrics = pytest.importorskip("sklearn.metrics")
 
-PARAMS = {"tree_method": "hist", "max_depth": 3, "learning_rate": 0.1, "nthread": 2, "seed": 0}
+PARAMS = {"tree_method": "hist", "max_depth": 3, "learning_rate": 0.1, "nthread": 1, "seed": 0}
 
 
 def _margin(booster, X):
