@@ -242,3 +242,25 @@ def test_train_rejects_objective_and_preset_valid_init_score(hmda_split):
     valid = lgb.Dataset(s.X_test, s.y_test, init_score=np.zeros(s.y_test.size), reference=train)
     with pytest.raises(ValueError, match="init_score"):
         flgb.train(PARAMS, train, 1, loss=FocalLoss(), valid_sets=[valid])
+
+
+def test_datasets_can_be_trained_on_again(hmda_split):
+    """The init_score a first call set is replaced, not mistaken for the user's own."""
+    s = hmda_split
+    train = _dataset(s)
+    valid = lgb.Dataset(s.X_test, s.y_test, reference=train)
+    first = flgb.train(PARAMS, train, 5, loss=FocalLoss(), valid_sets=[valid])
+    alpha = 0.5
+    second = flgb.train(PARAMS, train, 5, loss=FocalLoss(alpha=alpha), valid_sets=[valid])
+    fresh = flgb.train(PARAMS, _dataset(s), 5, loss=FocalLoss(alpha=alpha))
+    assert FocalLoss(alpha=alpha).init_margin(s.y_train) != pytest.approx(
+        FocalLoss().init_margin(s.y_train)
+    )
+    np.testing.assert_allclose(
+        second.predict(s.X_test, raw_score=True),
+        fresh.predict(s.X_test, raw_score=True),
+        rtol=1e-12,
+    )
+    assert not np.allclose(
+        first.predict(s.X_test, raw_score=True), second.predict(s.X_test, raw_score=True)
+    )
