@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from focalboost import FocalLoss
+from focalboost import FocalLoss, metrics
 from focalboost.datasets import Dataset, load_default, read_csv
 
 COLUMNS = ("ROC-AUC", "PR-AUC", "precision", "recall", "log-loss", "log-loss(sigmoid)")
@@ -82,21 +82,12 @@ def stratified_split(
 
 
 def scores(y: np.ndarray, proba: np.ndarray, sigmoid: np.ndarray) -> dict[str, float]:
-    from sklearn import metrics
-
-    precision, recall, _ = metrics.precision_recall_curve(y, proba)
-    f1 = np.divide(
-        2 * precision * recall,
-        precision + recall,
-        out=np.zeros_like(precision),
-        where=(precision + recall) > 0,
-    )
-    best = int(np.argmax(f1))
+    best = metrics.best_f1_threshold(y, proba)
     return {
-        "ROC-AUC": metrics.roc_auc_score(y, proba),
-        "PR-AUC": metrics.average_precision_score(y, proba),
-        "precision": precision[best],
-        "recall": recall[best],
+        "ROC-AUC": metrics.roc_auc(y, proba),
+        "PR-AUC": metrics.average_precision(y, proba),
+        "precision": best.precision,
+        "recall": best.recall,
         "log-loss": metrics.log_loss(y, proba),
         "log-loss(sigmoid)": metrics.log_loss(y, sigmoid),
     }
@@ -217,9 +208,6 @@ def installed(module: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not installed("sklearn"):
-        print("scikit-learn is needed for the metrics: pip install 'focalboost[all]'")
-        return 1
     data = load(args.data)
     rng = np.random.default_rng(args.seed)
     train_all, test = stratified_split(data.y, 0.25, rng)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("sklearn")
-
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "examples" / "compare_objectives.py"
 COLUMNS = ["trees", "ROC-AUC", "PR-AUC", "precision", "recall", "log-loss", "log-loss(sigmoid)"]

@@ -89,11 +89,12 @@ def train(
         raise TypeError("train() sets obj=loss.xgb_objective itself; do not pass obj")
     _identity_link(params)
     params = dict(params)
-    labels = np.asarray(dtrain.get_label())
+    # XGBoost < 3 returns multi-target labels flattened; the row count recovers the targets.
+    labels = np.asarray(dtrain.get_label()).reshape(dtrain.num_row(), -1)
+    if labels.shape[1] == 1:
+        labels = labels[:, 0]
     weight = dtrain.get_weight()
     weight = weight if weight.size else None
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
     intercept = np.atleast_1d(np.asarray(loss.init_margin(labels, weight), dtype=np.float64))
     in_model = True
     if "base_score" not in params and dtrain.get_base_margin().size == 0:
@@ -103,9 +104,7 @@ def train(
             params["base_score"] = [float(v) for v in intercept]
         else:  # one intercept per target needs XGBoost >= 3.1; feed it as a base margin instead
             in_model = False
-            # The model's own base must then be 0, or predictions without a base margin would add
-            # XGBoost's default (0.5, or an estimate from the labels) on top of the intercept.
-            params["base_score"] = 0.0
+            params["base_score"] = 0.0  # what predict() adds when no base margin is given
             for dmat in [dtrain, *(d for d, _ in evals)]:
                 if dmat.get_base_margin().size == 0:
                     dmat.set_base_margin(np.tile(intercept, (dmat.num_row(), 1)))
