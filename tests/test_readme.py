@@ -30,7 +30,7 @@ def test_readme_python_blocks_run(monkeypatch: pytest.MonkeyPatch):
         block = re.sub(r'("nthread": |"num_threads": |n_jobs=)2\b', r"\g<1>1", block)
         exec(compile(block, str(README), "exec"), namespace)
     proba = np.asarray(namespace["proba"])
-    assert proba.shape == (int(namespace["test"].sum()),)
+    assert proba.shape == (int(namespace["te"].sum()),)
     assert np.all((proba > 0) & (proba < 1))
 
 
