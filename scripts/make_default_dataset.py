@@ -16,7 +16,13 @@ import numpy as np
 
 N_ROWS = 20_000
 SEED = 2013
-OUT = Path(__file__).resolve().parents[1] / "src" / "focalboost" / "data" / "flights_late60_sample.csv.gz"
+OUT = (
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "focalboost"
+    / "data"
+    / "flights_late60_sample.csv.gz"
+)
 
 
 def main(source: str) -> None:

@@ -290,30 +290,6 @@ def test_pickle_drops_the_cache():
     np.testing.assert_array_equal(clone.sklearn_objective(y, z)[0], fl.sklearn_objective(y, z)[0])
 
 
-class _FakeLgbDataset:
-    def __init__(self, y: np.ndarray, w: np.ndarray | None) -> None:
-        self.y, self.w = y, w
-
-    def get_label(self) -> np.ndarray:
-        return self.y
-
-    def get_weight(self) -> np.ndarray | None:
-        return self.w
-
-
-def test_lgb_objective_returns_float32_of_the_float64_computation():
-    fl = FocalLoss()
-    z = margins((1000,), np.float64)
-    y = (RNG.random(1000) < 0.3).astype(np.float32)
-    w = RNG.random(1000).astype(np.float32)
-    g, h = fl.lgb_objective(z, _FakeLgbDataset(y, w))
-    assert g.dtype == np.float32
-    assert h.dtype == np.float32
-    g64, h64 = FocalLoss().grad_hess(y, z, w)
-    np.testing.assert_array_equal(g, g64.astype(np.float32))
-    np.testing.assert_array_equal(h, h64.astype(np.float32))
-
-
 def test_metric_path_uses_training_alpha_and_matches_loss():
     fl = FocalLoss(alpha="balanced")
     z = margins((600,), np.float64)
@@ -347,3 +323,18 @@ def test_threaded_kernel_works_in_a_forked_child(monkeypatch):
     status = os.read(read, 1)
     os.waitpid(pid, 0)
     assert status == b"1"
+
+
+def test_float32_labels_and_weights_with_float64_margins_compute_in_float64():
+    """LightGBM hands float32 labels and weights with float64 scores: no float32 rounding."""
+    fl = FocalLoss(alpha=0.3, gamma=1.5)
+    z = margins((2000,), np.float64)
+    y = (RNG.random(2000) < 0.3).astype(np.float32)
+    w = RNG.uniform(0.1, 3.0, 2000).astype(np.float32)
+    for labels in (y, RNG.random(2000).astype(np.float32)):
+        g, h = fl.sklearn_objective(labels, z, w)
+        g_ref, h_ref = FocalLoss(alpha=0.3, gamma=1.5).grad_hess(
+            labels.astype(np.float64), z, w.astype(np.float64)
+        )
+        np.testing.assert_allclose(g, g_ref, rtol=1e-13, atol=1e-300)
+        np.testing.assert_allclose(h, h_ref, rtol=1e-13, atol=1e-300)

@@ -5,14 +5,20 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_EXTRAS = {"xgboost": "xgboost", "lightgbm": "lightgbm", "sklearn": "sklearn"}
+_EXTRAS = {
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "sklearn": "sklearn",
+    "dask": "dask",
+    "distributed": "dask",
+}
 
 
 def require(module: str) -> ModuleType:
     """Import ``module`` or raise ImportError telling which focalboost extra provides it."""
     try:
         return importlib.import_module(module)
-    except ImportError as exc:  # pragma: no cover - exercised in an environment without engines
+    except ImportError as exc:
         extra = _EXTRAS.get(module.split(".")[0], module)
         raise ImportError(
             f"this feature needs {module!r}, which is not installed; "

@@ -247,23 +247,26 @@ class Factors:
     ) -> tuple[FloatArray, FloatArray]:
         if self.a_full is not None and self.b_full is not None:
             return self.a_full[lo:hi], self.b_full[lo:hi]
+        # Labels and weights may come in another dtype (LightGBM's float32): everything is
+        # computed in the margins' dtype, never in theirs.
+        dt = self.dtype
         y = self.y[lo:hi]
         if self.hard:
-            np.multiply(y, -2.0, out=sa)
+            np.multiply(y, -2.0, out=sa, dtype=dt)
             np.add(sa, 1.0, out=sa)
-            np.multiply(y, self.w_pos, out=sb)
-            np.multiply(y, self.w_neg, out=tmp)
+            np.multiply(y, self.w_pos, out=sb, dtype=dt)
+            np.multiply(y, self.w_neg, out=tmp, dtype=dt)
             np.subtract(self.w_neg, tmp, out=tmp)  # (1 - y)*w_neg, exact for y in {0, 1}
             np.add(sb, tmp, out=sb)
         else:
-            np.multiply(y, self.w_pos, out=sa)
-            np.subtract(1.0, y, out=sb)
+            np.multiply(y, self.w_pos, out=sa, dtype=dt)
+            np.subtract(1.0, y, out=sb, dtype=dt)
             np.multiply(sb, self.w_neg, out=sb)
         if self.w is not None:
             w = self.w[lo:hi]
             if not self.hard:
-                np.multiply(sa, w, out=sa)
-            np.multiply(sb, w, out=sb)
+                np.multiply(sa, w, out=sa, dtype=dt)
+            np.multiply(sb, w, out=sb, dtype=dt)
         return sa, sb
 
     def materialize(self) -> None:
@@ -292,13 +295,17 @@ def grad_hess(
     policy: str,
     floor: float,
     out: tuple[FloatArray, ...] | None = None,
+    count_above: float | FloatArray | None = None,
+    counts: list[int] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Gradient and curvature of the weighted focal loss for margins ``z`` of shape ``(n, k)``.
 
     0/1 labels: ``grad = a*b*G(a*z)``, ``hess = b*policy(H(a*z))``.  Labels in [0, 1]:
     ``grad = c_neg*G(z) - c_pos*G(-z)``, ``hess = policy(c_pos*H(-z) + c_neg*H(z))`` with the floor
     ``floor*(c_pos + c_neg)``.  ``out`` (two arrays of ``z``'s shape, any float dtype) receives the
-    results; the arithmetic is done in ``z``'s dtype either way.
+    results; the arithmetic is done in ``z``'s dtype either way.  For 0/1 labels, ``count_above``
+    (a scalar or one value per output) makes each block append to ``counts`` how many reflected
+    margins ``u`` exceed it.
     """
     code = POLICY_CODES[policy]
     n, k = z.shape
@@ -315,6 +322,8 @@ def grad_hess(
             zb, gb, hb = z[lo:hi], grad[lo:hi], hess[lo:hi]
             if hard:
                 np.multiply(zb, a, out=u)
+                if count_above is not None and counts is not None:
+                    counts.append(int(np.count_nonzero(u > count_above)))
                 _side(u, gamma, code, "gh", buf[:5], g1, h1)
                 np.multiply(g1, a, out=g1)
                 np.multiply(g1, b, out=gb)

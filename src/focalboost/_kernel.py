@@ -72,6 +72,26 @@ def sigmoid_parts(t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, Fl
     return p, q, softplus_neg, softplus_pos
 
 
+def log_slopes(t: FloatArray, gamma: Gamma) -> tuple[FloatArray, FloatArray]:
+    """``(log(q + g*p*s), log(p + g*q*s_mirror))`` at ``t``: the logs of ``-f'(t)/q**g`` and its mirror.
+
+    Evaluated from ``e = exp(-|t|)`` without forming ``q`` or ``s`` alone, which underflow to zero for
+    large margins (from |t| ~ 745 in float64, ~ 104 in float32) and would make the log infinite.  For
+    ``u = |t|``: ``q + g*p*s = e*(1 + g*log1p(e)/e)/(1 + e)`` and, at ``-u``,
+    ``(1 + g*e*(u + log1p(e)))/(1 + e)``; ``log1p(e)/e`` tends to 1 as ``e`` underflows.
+    """
+    xp = array_namespace(t)
+    u = xp.abs(t)
+    e = xp.exp(-u)
+    log1p_e = xp.log1p(e)
+    positive = e > 0
+    ratio = xp.where(positive, log1p_e / xp.where(positive, e, 1.0), 1.0)
+    at_plus_u = xp.log1p(gamma * ratio) - u - log1p_e
+    at_minus_u = xp.log1p(gamma * e * (u + log1p_e)) - log1p_e
+    nonneg = t >= 0
+    return xp.where(nonneg, at_plus_u, at_minus_u), xp.where(nonneg, at_minus_u, at_plus_u)
+
+
 def power_from_log(base: FloatArray, gamma: Gamma, log_base: FloatArray) -> FloatArray:
     """``base**gamma`` given ``log_base = log(base)``; exact products for gamma in {0, 1, 2}."""
     xp = array_namespace(base)

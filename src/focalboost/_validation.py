@@ -38,7 +38,7 @@ def _xp_margin(margin: Any, xp: ModuleType, name: str) -> Any:
     """``as_margin`` for arrays of another namespace (CuPy, array-API libraries)."""
     arr = margin
     if arr.dtype not in (xp.float32, xp.float64):
-        if xp.isdtype(arr.dtype, ("integral", "bool")):
+        if xp.isdtype(arr.dtype, "integral"):
             arr = astype(xp, arr, xp.float64)
         else:
             raise TypeError(
@@ -65,7 +65,7 @@ def as_margin(margin: Any, name: str = "margin") -> NDArray[np.floating]:
     arr = np.asarray(margin)
     if arr.dtype in FLOAT_DTYPES:
         pass
-    elif arr.dtype.kind in "iub":
+    elif arr.dtype.kind in "iu":
         arr = arr.astype(np.float64)
     else:
         raise TypeError(

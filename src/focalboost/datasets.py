@@ -112,6 +112,9 @@ def _parse(
     missing = [c for c in [*targets, *categorical] if c not in header]
     if not targets or missing:
         raise ValueError(f"columns not found: {missing or 'no target column'}")
+    overlap = [c for c in categorical if c in targets]
+    if overlap:
+        raise ValueError(f"categorical columns {overlap} are target columns, not features")
     features = [c for c in header if c not in targets]
     y = table[:, [header.index(c) for c in targets]]
     if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():

@@ -49,8 +49,9 @@ def train(
         LightGBM parameters, without an objective (it is set to ``loss.lgb_objective``).  ``metric``
         defaults to ``"None"`` so only the focal metric is reported.
     train_set : lightgbm.Dataset
-        Training data with labels (and optional weights).  If it already has an ``init_score`` the
-        intercept is left to you: nothing is set or folded.
+        Training data with labels (and optional weights).  If it already has an ``init_score``
+        of your own the intercept is left to you: nothing is set or folded.  (One set by an
+        earlier call of this function is replaced, so a Dataset can be trained on again.)
     num_boost_round : int
         Boosting rounds.
     loss : FocalLoss
@@ -64,8 +65,9 @@ def train(
     Returns
     -------
     lightgbm.Booster
-        With the intercept folded into the first tree.  Do not continue training it on the same
-        Dataset objects (their ``init_score`` would count the intercept twice).
+        With the intercept folded into the first tree.  Do not continue training it
+        (``init_model``) on the same Dataset objects: their ``init_score`` would count the
+        intercept twice.
     """
     lgb = require("lightgbm")
     if not isinstance(loss, FocalLoss):
@@ -73,7 +75,7 @@ def train(
     for key in _OBJECTIVE_ALIASES:
         if key in params:
             raise ValueError(f"params[{key!r}] is set; train() sets the focal objective itself")
-    params = {**params, "objective": loss.lgb_objective}
+    params = {**params, "objective": _SharedObjective(loss)}
     params.setdefault("metric", "None")
     labels = train_set.get_label()
     if labels is None:
@@ -81,12 +83,14 @@ def train(
     labels = np.asarray(labels, dtype=np.float64)
     weight = _field(train_set, "weight")
     intercept: float | None = None
-    if _field(train_set, "init_score") is None:
+    # An init_score set by an earlier call of train() on the same Dataset is replaced, not taken
+    # for the user's own (which would leave the new model without its intercept).
+    if _field(train_set, "init_score") is None or _set_here(train_set):
         intercept = float(loss.init_margin(labels, None if weight is None else np.asarray(weight)))
         _set_constant_init_score(train_set, intercept)
         for valid in valid_sets or ():
             if valid is not train_set:
-                if _field(valid, "init_score") is not None:
+                if _field(valid, "init_score") is not None and not _set_here(valid):
                     raise ValueError(
                         "a validation set already has an init_score; the intercept would be wrong"
                     )
@@ -99,6 +103,24 @@ def train(
     if intercept is not None:
         fold_intercept(booster, intercept)
     return booster
+
+
+class _SharedObjective:
+    """``loss.lgb_objective`` that survives ``lightgbm.train``'s deep copy of ``params``.
+
+    A bound method would be deep-copied together with its FocalLoss, so the attributes the
+    objective sets (``alpha_``, ``negative_hessian_count_``...) would land on a copy the caller
+    never sees.  This wrapper deep-copies to itself and pickles like the method.
+    """
+
+    def __init__(self, loss: FocalLoss) -> None:
+        self.loss = loss
+
+    def __call__(self, preds: Any, train_data: lightgbm.Dataset) -> Any:
+        return self.loss.lgb_objective(preds, train_data)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedObjective:
+        return self
 
 
 def fold_intercept(booster: lightgbm.Booster, intercept: float) -> None:
@@ -121,6 +143,15 @@ def _field(dataset: lightgbm.Dataset, name: str) -> Any:
     return getattr(dataset, f"get_{name}")()
 
 
+#: Attribute marking a Dataset whose init_score :func:`train` set.
+_MARK = "_focalboost_intercept"
+
+
+def _set_here(dataset: lightgbm.Dataset) -> bool:
+    return getattr(dataset, _MARK, None) is not None
+
+
 def _set_constant_init_score(dataset: lightgbm.Dataset, value: float) -> None:
     n = dataset.num_data() if dataset._handle is not None else len(np.asarray(dataset.get_label()))
     dataset.set_init_score(np.full(n, value, dtype=np.float64))
+    setattr(dataset, _MARK, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,6 +93,16 @@ class FocalLoss:
         The class weight resolved by the last engine objective call (``"balanced"`` resolved from
         the training labels; otherwise ``alpha`` itself).  Set by ``xgb_objective``,
         ``lgb_objective`` and ``sklearn_objective``.
+    negative_hessian_fraction_ : float
+        Fraction of the elements (rows, or rows x outputs) of the last engine objective call whose
+        *exact* second derivative was negative, whatever the ``hessian`` policy: the rows that
+        ``"upper"``, ``"clip"`` and ``"abs"`` changed the sign of or floored, and that ``"exact"``
+        handed to the booster as negative curvature.  Set with ``negative_hessian_count_`` by the
+        same adapters as ``alpha_``.  For 0/1 labels a row is counted when its signed margin
+        (``z`` for label 1, ``-z`` for label 0) is below the root of the exact curvature, about
+        -2.79 for ``gamma=2`` (-3.10 for 1, -4.02 for 0.5; none for ``gamma=0``).
+    negative_hessian_count_ : int
+        The number of such elements in the last engine objective call.
 
     Examples
     --------
@@ -197,6 +208,7 @@ class FocalLoss:
         """
         y_arr = as_labels(y, np.shape(y), np.dtype(np.float64))
         w = as_sample_weight(sample_weight, y_arr.shape, np.dtype(np.float64))
+        self._check_per_output(y_arr.shape)
         if w is not None:
             total = np.sum(np.broadcast_to(w, y_arr.shape), axis=0)
             if np.any(total <= 0):
@@ -228,6 +240,7 @@ class FocalLoss:
         if not calibrated:
             p, _, _, _ = _kernel.sigmoid_parts(z)
             return p
+        self._check_per_output(z.shape)
         alpha = self._alpha
         if isinstance(alpha, str):
             alpha = getattr(self, "alpha_", None)
@@ -237,11 +250,13 @@ class FocalLoss:
                 )
         xp = _kernel.array_namespace(z)
         w_pos, w_neg = _alpha_to_weights(alpha, z.dtype, z)
-        p, q, s_neg, s_pos = _kernel.sigmoid_parts(z)
+        _, _, s_neg, s_pos = _kernel.sigmoid_parts(z)
         gamma = _as_dtype(self._gamma, z.dtype, z)
-        # log(-g1) = log w_pos - g*softplus(z) + log(q + g*p*s_neg), and the mirror for g0.
-        log_g1 = -gamma * s_pos + xp.log(q + gamma * p * s_neg)
-        log_g0 = -gamma * s_neg + xp.log(p + gamma * q * s_pos)
+        # log(-g1) = log w_pos - g*softplus(z) + log(q + g*p*s_neg), and the mirror for g0; the last
+        # logs come from log_slopes, which stays finite where q (or p) underflows to zero.
+        log_slope_pos, log_slope_neg = _kernel.log_slopes(z, gamma)
+        log_g1 = -gamma * s_pos + log_slope_pos
+        log_g0 = -gamma * s_neg + log_slope_neg
         with np.errstate(divide="ignore"):
             log_ratio = _log_weight(w_neg, xp, z) - _log_weight(w_pos, xp, z)
         logit = log_ratio + (log_g0 - log_g1)
@@ -279,14 +294,10 @@ class FocalLoss:
         """Custom objective for ``lightgbm.train({"objective": fl.lgb_objective, ...}, ...)``.
 
         Applies the Dataset's weights (LightGBM does not weight custom-objective gradients itself).
-        Returns float32 arrays, the precision LightGBM stores gradients in (computed in the
-        predictions' dtype).
         """
         weight = train_data.get_weight()
         labels = np.asarray(train_data.get_label())
-        w = None if weight is None else np.asarray(weight)
-        # LightGBM takes float32 gradients: writing them directly saves it a conversion pass.
-        return self._engine_grad_hess(labels, preds, w, out_dtype=np.float32)
+        return self._engine_grad_hess(labels, preds, None if weight is None else np.asarray(weight))
 
     def lgb_metric(
         self, preds: NDArray[np.floating], eval_data: lightgbm.Dataset
@@ -364,11 +375,47 @@ class FocalLoss:
             rows = self._rows(y, z, weight, None)
             self.alpha_ = rows.alpha
             dtype = None if out_dtype is None else np.dtype(out_dtype)
-            return _fast_grad_hess(z, rows, self._gamma, self.hessian, dtype, reuse=True)
+            counts: list[int] = []
+            grad, hess = _fast_grad_hess(
+                z, rows, self._gamma, self.hessian, dtype, reuse=True, counts=counts
+            )
+            if rows.factors.hard:
+                count = sum(counts)
+            else:  # soft labels: the exact curvature itself, by a second pass
+                _, exact = _fast_grad_hess(z, rows, self._gamma, "exact")
+                count = int(np.count_nonzero(exact < 0))
+            self.negative_hessian_count_ = count
+            self.negative_hessian_fraction_ = count / z.size
+            return grad, hess
         z, y_arr, w = self._engine_inputs(y, predt, weight)
         alpha = self._resolve(y_arr, w)
         self.alpha_ = alpha
-        return self._grad_hess(y_arr, z, w, _alpha_to_weights(alpha, z.dtype, z))
+        class_weights = _alpha_to_weights(alpha, z.dtype, z)
+        grad, hess = self._grad_hess(y_arr, z, w, class_weights)
+        count = self._count_negative_exact(y_arr, z, class_weights)
+        self.negative_hessian_count_ = count
+        self.negative_hessian_fraction_ = count / math.prod(z.shape)
+        return grad, hess
+
+    def _count_negative_exact(
+        self,
+        y: FloatArray,
+        z: FloatArray,
+        class_weights: tuple[FloatArray | float, FloatArray | float],
+    ) -> int:
+        """Elements whose exact second derivative is negative (one comparison for 0/1 labels)."""
+        xp = _kernel.array_namespace(z)
+        hard = _hard_labels(y)
+        if hard is not None:
+            root = _negative_hessian_root(_gamma_key(self._gamma))
+            if not isinstance(root, float):
+                root = xp.asarray(root, dtype=z.dtype)
+            signed = xp.where(hard, z, -z)
+            return int(xp.sum(astype(xp, signed < root, xp.int64)))
+        w_pos, w_neg = class_weights
+        gamma = _as_dtype(self._gamma, z.dtype, z)
+        _, _, exact = _kernel.soft_label_terms(y, z, w_pos, w_neg, gamma, "exact", False)
+        return int(xp.sum(astype(xp, exact < 0, xp.int64)))
 
     def _engine_mean_loss(
         self, y: ArrayLike, predt: NDArray[np.floating], weight: ArrayLike | None
@@ -682,15 +729,26 @@ def _fast_grad_hess(
     policy: str,
     out_dtype: np.dtype[Any] | None = None,
     reuse: bool = False,
+    counts: list[int] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """The fast kernel on ``z``; ``reuse`` recycles the outputs of the previous call on ``rows``."""
+    """The fast kernel on ``z``; ``reuse`` recycles the outputs of the previous call on ``rows``.
+
+    With ``counts`` (0/1 labels), the number of elements whose exact curvature is negative is
+    appended to it, block by block: those whose signed margin is below the curvature's root.
+    """
     z2 = np.ascontiguousarray(z).reshape(z.shape[0], -1)
     g = _as_dtype(gamma, z.dtype)
     dtype = z.dtype if out_dtype is None else out_dtype
     out = rows.take_outputs(2, dtype) if reuse else None
     if out is None:
         out = (np.empty(z2.shape, dtype=dtype), np.empty(z2.shape, dtype=dtype))
-    grad, hess = _fast.grad_hess(z2, rows.factors, g, policy, _kernel.HESSIAN_FLOOR, out)
+    above = None
+    if counts is not None and rows.factors.hard:
+        root = _negative_hessian_root(_gamma_key(gamma))
+        above = -root if isinstance(root, float) else (-root).astype(z.dtype)
+    grad, hess = _fast.grad_hess(
+        z2, rows.factors, g, policy, _kernel.HESSIAN_FLOOR, out, above, counts
+    )
     if reuse:
         rows.outputs = (grad, hess)
     return grad.reshape(z.shape), hess.reshape(z.shape)
@@ -739,6 +797,43 @@ def _alpha_to_weights(
     return a_x, 1.0 - a_x
 
 
+def _gamma_key(gamma: float | NDArray[np.float64]) -> float | tuple[float, ...]:
+    return gamma if isinstance(gamma, float) else tuple(float(g) for g in gamma)
+
+
+@lru_cache(maxsize=64)
+def _negative_hessian_root(gamma: float | tuple[float, ...]) -> float | NDArray[np.float64]:
+    r"""The signed margin below which the exact focal curvature is negative (``-inf`` for gamma 0).
+
+    The exact positive-side curvature is :math:`p\,q^\gamma B(t)` with
+    :math:`B(t) = q(1+2\gamma) + \gamma s(\gamma p - q)`, which has one root in t for
+    ``gamma > 0``: it tends to :math:`-\infty` as t does and is positive for large t.  The root lies
+    above :math:`-(2 + 4\gamma)/\gamma - 10`, where :math:`s > (1+2\gamma)/\gamma` makes B negative.
+    Found by bisection in float64, per value for a per-output gamma.
+    """
+    g = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
+    positive = g > 0
+    g_safe = np.where(positive, g, 1.0)
+
+    def bracket(t: NDArray[np.float64]) -> NDArray[np.float64]:
+        p, q, s, _ = _kernel.sigmoid_parts(t)
+        out: NDArray[np.float64] = q * (1.0 + 2.0 * g_safe) + g_safe * s * (g_safe * p - q)
+        return out
+
+    lo = -(2.0 + 4.0 * g_safe) / g_safe - 10.0
+    hi = np.full_like(g_safe, 50.0)
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        below = bracket(mid) < 0
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    root = np.where(positive, 0.5 * (lo + hi), -np.inf)
+    if isinstance(gamma, float):
+        return float(root[0])
+    out: NDArray[np.float64] = root
+    return out
+
+
 def _solve_init_margin(
     mean: NDArray[np.float64],
     w_pos: FloatArray | float,
@@ -770,5 +865,10 @@ def _solve_init_margin(
     root = 0.5 * (lo + hi)
     root = np.where(d_lo >= 0, -bound, root)
     root = np.where(d_hi <= 0, bound, root)
+    # A derivative that is zero at both ends is zero everywhere: every label is of a class whose
+    # weight is zero (e.g. alpha="balanced" on one class).  Any margin minimises the (zero) loss; take
+    # the bound on the side of that class, as for every other single-class input.
+    flat = (d_lo >= 0) & (d_hi <= 0)
+    root = np.where(flat, np.where(mean > 0.5, bound, -bound), root)
     out: NDArray[np.float64] = np.asarray(root, dtype=np.float64)
     return out

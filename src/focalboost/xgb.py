@@ -112,6 +112,7 @@ def train(
         intercept = np.atleast_1d(np.asarray(params["base_score"], dtype=np.float64))
     else:  # the user supplied a base margin: it overrides base_score, record nothing in the model
         intercept = np.zeros_like(intercept)
+        params["base_score"] = 0.0
     if "custom_metric" not in kwargs and "feval" not in kwargs:
         kwargs["custom_metric"] = loss.xgb_metric
         params.setdefault("disable_default_eval_metric", True)

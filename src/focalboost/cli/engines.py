@@ -1,0 +1,212 @@
+"""Fitting and scoring one booster: the engine's logistic objective or the focal loss.
+
+The logistic baseline is each engine's own objective (XGBoost ``binary:logistic``, LightGBM
+``binary``).  Focal boosters are trained with :func:`focalboost.xgb.train` or
+:func:`focalboost.lgb.train`, which start from the focal-optimal intercept and keep it in the model,
+and their margins become probabilities with the calibrated inverse link
+:meth:`focalboost.FocalLoss.probability`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from focalboost.cli.args import ENGINES, Alpha
+from focalboost.cli.errors import EXIT_MISSING_EXTRA, CliError, need
+from focalboost.loss import FocalLoss
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Engine settings shared by every booster of a run."""
+
+    rounds: int = 200
+    learning_rate: float = 0.1
+    seed: int = 0
+    threads: int | None = None
+    hessian: str = "upper"
+
+
+@dataclass(frozen=True)
+class FocalSpec:
+    """One focal-loss setting (alpha as given: a float, None or "balanced")."""
+
+    alpha: Alpha
+    gamma: float
+
+    def describe(self) -> str:
+        alpha = "none" if self.alpha is None else self.alpha
+        alpha = f"{alpha:g}" if isinstance(alpha, float) else alpha
+        return f"gamma={self.gamma:g}, alpha={alpha}"
+
+    def loss(self, y: NDArray[np.float64], hessian: str) -> FocalLoss:
+        """The loss, with ``alpha="balanced"`` resolved on the labels ``y``."""
+        return FocalLoss(alpha=self.alpha, gamma=self.gamma, hessian=hessian).resolved(y)
+
+
+def installed(engine: str) -> bool:
+    """Whether the engine's Python package can be imported."""
+    return importlib.util.find_spec(engine) is not None
+
+
+def engines_for(choice: str | None) -> list[str]:
+    """Engines to run for ``--engine`` (``all``: every installed one), checked to be installed."""
+    if choice in (None, "all"):
+        found = [e for e in ENGINES if installed(e)]
+        if not found:
+            raise CliError(
+                "no boosting engine is installed; install one with: "
+                "pip install 'focalboost[xgboost]' (or [lightgbm], or [all])",
+                EXIT_MISSING_EXTRA,
+            )
+        return found if choice == "all" else found[:1]
+    assert choice is not None
+    need(choice, choice, f"--engine {choice}")
+    return [choice]
+
+
+def engine_names(names: list[str]) -> list[str]:
+    """Feature names both engines accept: unsafe characters become ``_``, duplicates get ``_<i>``."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        safe = re.sub(r"[^0-9A-Za-z_.\-]", "_", name) or f"f{i}"
+        if safe in out:
+            safe = f"{safe}_{i}"
+        out.append(safe)
+    return out
+
+
+@dataclass
+class Fitted:
+    """A trained booster and how to turn its output into probabilities."""
+
+    engine: str
+    booster: Any
+    loss: FocalLoss | None  # None: the engine's logistic objective
+    names: list[str]
+    categorical: list[int]
+
+    def margin(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Raw margins, intercept included."""
+        if self.engine == "xgboost":
+            from focalboost import xgb as fxgb
+
+            dmat = _dmatrix(X, None, self.names, self.categorical, None)
+            if self.loss is None:
+                return np.asarray(self.booster.predict(dmat, output_margin=True), dtype=np.float64)
+            return np.asarray(fxgb.predict_margin(self.booster, dmat), dtype=np.float64)
+        return np.asarray(self.booster.predict(X, raw_score=True), dtype=np.float64)
+
+    def probability(
+        self, X: NDArray[np.float64], *, calibrated: bool = True
+    ) -> NDArray[np.float64]:
+        """Class-1 probabilities: sigmoid for logistic, the calibrated inverse link for focal."""
+        z = self.margin(X)
+        if self.loss is None:
+            return np.asarray(FocalLoss(alpha=None, gamma=0.0).probability(z, calibrated=False))
+        return np.asarray(self.loss.probability(z, calibrated=calibrated), dtype=np.float64)
+
+
+def fit(
+    engine: str,
+    spec: FocalSpec | None,
+    X: NDArray[np.float64],
+    y: NDArray[np.float64],
+    feature_names: list[str],
+    categorical: list[int],
+    settings: Settings,
+) -> Fitted:
+    """Train one booster; ``spec=None`` means the engine's logistic objective."""
+    names = engine_names(feature_names)
+    loss = None if spec is None else spec.loss(y, settings.hessian)
+    if engine == "xgboost":
+        booster = _fit_xgboost(loss, X, y, names, categorical, settings)
+    elif engine == "lightgbm":
+        booster = _fit_lightgbm(loss, X, y, names, categorical, settings)
+    else:
+        raise CliError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    return Fitted(engine, booster, loss, names, categorical)
+
+
+def _dmatrix(
+    X: NDArray[np.float64],
+    y: NDArray[np.float64] | None,
+    names: list[str],
+    categorical: list[int],
+    threads: int | None,
+) -> Any:
+    xgb = need("xgboost", "xgboost", "--engine xgboost")
+    types = ["c" if j in categorical else "q" for j in range(X.shape[1])]
+    return xgb.DMatrix(
+        X,
+        label=y,
+        feature_names=names,
+        feature_types=types,
+        enable_categorical=bool(categorical),
+        nthread=threads or -1,
+    )
+
+
+def _fit_xgboost(
+    loss: FocalLoss | None,
+    X: NDArray[np.float64],
+    y: NDArray[np.float64],
+    names: list[str],
+    categorical: list[int],
+    settings: Settings,
+) -> Any:
+    xgb = need("xgboost", "xgboost", "--engine xgboost")
+    from focalboost import xgb as fxgb
+
+    dtrain = _dmatrix(X, y, names, categorical, settings.threads)
+    params: dict[str, Any] = {
+        "tree_method": "hist",
+        "eta": settings.learning_rate,
+        "max_depth": 6,
+        "seed": settings.seed,
+        "verbosity": 0,
+    }
+    if settings.threads:
+        params["nthread"] = settings.threads
+    if loss is None:
+        params["objective"] = "binary:logistic"
+        return xgb.train(params, dtrain, settings.rounds)
+    return fxgb.train(params, dtrain, settings.rounds, loss=loss)
+
+
+def _fit_lightgbm(
+    loss: FocalLoss | None,
+    X: NDArray[np.float64],
+    y: NDArray[np.float64],
+    names: list[str],
+    categorical: list[int],
+    settings: Settings,
+) -> Any:
+    lgb = need("lightgbm", "lightgbm", "--engine lightgbm")
+    from focalboost import lgb as flgb
+
+    params: dict[str, Any] = {
+        "learning_rate": settings.learning_rate,
+        "num_leaves": 31,
+        "seed": settings.seed,
+        "deterministic": True,
+        "verbose": -1,
+    }
+    if settings.threads:
+        params["num_threads"] = settings.threads
+    train_set = lgb.Dataset(
+        X,
+        y,
+        feature_name=names,
+        categorical_feature=categorical or "auto",
+        params={"verbose": -1},
+    )
+    if loss is None:
+        return lgb.train({**params, "objective": "binary"}, train_set, settings.rounds)
+    return flgb.train(params, train_set, settings.rounds, loss=loss)
