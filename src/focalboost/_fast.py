@@ -109,9 +109,11 @@ def _block_rows(dtype: np.dtype[Any], k: int) -> int:
     return max(1, elements // k)
 
 
-def _scratch(shape: tuple[int, ...], dtype: np.dtype[Any], count: int) -> list[FloatArray]:
+def _scratch(
+    shape: tuple[int, ...], dtype: np.dtype[Any], count: int, role: str = ""
+) -> list[FloatArray]:
     """Per-thread scratch buffers of at least ``shape``, reused across calls."""
-    key = (shape[1:], dtype)
+    key = (shape[1:], dtype, role)
     store: dict[Any, list[FloatArray]] | None = getattr(_local, "store", None)
     if store is None:
         store = {}
@@ -151,7 +153,7 @@ def _side(
     ``want`` is ``"gh"`` (derivatives) or ``"loss"`` (``q**g * s`` into ``out_g``).  ``buf`` holds five
     scratch arrays of ``u``'s shape; ``u`` itself is not modified.
     """
-    a, e, s, p, q = buf
+    a, e, s, p, q = buf[:5]
     dtype = u.dtype
     u_max = U_MAX[dtype]
     clipped = bool(u.max() > u_max)
@@ -161,11 +163,15 @@ def _side(
     np.add(e, 1.0, out=p)
     np.divide(1.0, p, out=p)  # p = 1/(1+E)
     np.multiply(e, p, out=q)  # q = E/(1+E)
-    if clipped:  # sigmoid(-u) underflows to zero beyond the clip, as it does in exact arithmetic
-        p[u > u_max] = 0.0
+    if clipped:  # beyond the clip sigmoid(-u) = exp(-u) to working precision (subnormal or zero)
+        far = u > u_max
+        p[far] = np.exp(-u[far])
     # e now holds q**gamma
     scalar = np.ndim(gamma) == 0
     g = float(gamma) if scalar else gamma
+    if not (scalar and g in (0.0, 1.0, 2.0)):
+        q_tmp = _scratch(u.shape, dtype, 1, "gamma")[0]
+        mask = _scratch(u.shape, np.dtype(np.bool_), 1, "mask")[0]
     if scalar and g == 0.0:
         e.fill(1.0)
     elif scalar and g == 1.0:
@@ -173,7 +179,17 @@ def _side(
     elif scalar and g == 2.0:
         np.multiply(q, q, out=e)
     else:
-        np.subtract(s, a, out=e)  # -log q = softplus(-u)
+        # -log q = softplus(-u): s - u is exact enough for u < 0 but cancels for large u > 0,
+        # where -log1p(-p) is accurate instead; blend the two with a 0/1 mask (no where()).
+        np.subtract(s, a, out=e)
+        np.minimum(p, 0.5, out=q_tmp)
+        np.negative(q_tmp, out=q_tmp)
+        np.log1p(q_tmp, out=q_tmp)
+        np.negative(q_tmp, out=q_tmp)  # -log1p(-p), used where u >= 0 (p <= 1/2)
+        np.subtract(q_tmp, e, out=q_tmp)
+        np.greater_equal(u, 0.0, out=mask)
+        np.multiply(q_tmp, mask, out=q_tmp)
+        np.add(e, q_tmp, out=e)
         np.multiply(e, -g, out=e)
         np.exp(e, out=e)
     if clipped:  # softplus(u) = softplus(U_MAX) + (u - U_MAX) to working precision beyond the clip
