@@ -95,3 +95,74 @@ def test_lgb_fold_intercept_rejects_non_finite(bad):
     with pytest.raises(ValueError, match="intercept must be finite"):
         flgb.fold_intercept(booster, bad)
     np.testing.assert_array_equal(booster.predict(X[:5], raw_score=True), before)
+
+
+# ---------------------------------------------------------------------- XGBoost
+XGB_PARAMS = {"tree_method": "hist", "nthread": 1, "max_depth": 2}
+
+
+def test_xgb_train_with_user_base_margin_adds_no_hidden_base_score():
+    offset = np.linspace(-1.0, 1.0, len(Y))
+    booster = fxgb.train(
+        XGB_PARAMS, xgboost.DMatrix(X, label=Y, base_margin=offset), 3, loss=FocalLoss()
+    )
+    with_offset = booster.predict(xgboost.DMatrix(X, base_margin=offset), output_margin=True)
+    without = booster.predict(xgboost.DMatrix(X), output_margin=True)
+    # The trees are all the model holds: the offset adds exactly, and no 0.5 default sneaks in.
+    np.testing.assert_allclose(with_offset - without, offset, rtol=0, atol=1e-6)
+    leaf_sum = booster.predict(xgboost.DMatrix(X), pred_contribs=True).sum(axis=1)
+    np.testing.assert_allclose(without, leaf_sum, rtol=0, atol=1e-5)
+
+
+def test_xgb_train_without_labels_names_dtrain():
+    with pytest.raises(ValueError, match="dtrain has no labels"):
+        fxgb.train(XGB_PARAMS, xgboost.DMatrix(X), 2, loss=FocalLoss())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_xgb_train_non_finite_base_margin_is_named(bad):
+    offset = np.r_[bad, np.zeros(len(Y) - 1)]
+    with pytest.raises(ValueError, match="dtrain has a base_margin with NaN or infinite"):
+        fxgb.train(XGB_PARAMS, xgboost.DMatrix(X, label=Y, base_margin=offset), 2, loss=FocalLoss())
+    dvalid = xgboost.DMatrix(X, label=Y, base_margin=offset)
+    with pytest.raises(ValueError, match=r"evals\[0\] has a base_margin"):
+        fxgb.train(
+            XGB_PARAMS,
+            xgboost.DMatrix(X, label=Y),
+            2,
+            loss=FocalLoss(),
+            evals=[(dvalid, "valid")],
+        )
+
+
+def test_xgb_train_accepts_a_list_of_pairs_with_repeated_keys():
+    pairs = [*XGB_PARAMS.items(), ("eval_metric", "auc"), ("eval_metric", "logloss")]
+    result: dict = {}
+    dtrain = xgboost.DMatrix(X, label=Y)
+    booster = fxgb.train(
+        pairs,
+        dtrain,
+        3,
+        loss=FocalLoss(),
+        evals=[(dtrain, "train")],
+        evals_result=result,
+        custom_metric=None,
+    )
+    reference = fxgb.train(XGB_PARAMS, dtrain, 3, loss=FocalLoss())
+    np.testing.assert_array_equal(
+        booster.predict(dtrain, output_margin=True), reference.predict(dtrain, output_margin=True)
+    )
+    assert set(result["train"]) == {"auc", "logloss"}
+
+
+@pytest.mark.parametrize("bad", [[("max_depth",)], "max_depth=2", [1, 2]])
+def test_xgb_train_bad_params_type(bad):
+    with pytest.raises(TypeError, match="params must be a dict"):
+        fxgb.train(bad, xgboost.DMatrix(X, label=Y), 2, loss=FocalLoss())
+
+
+def test_xgb_train_list_params_objective_still_checked():
+    with pytest.raises(ValueError, match="identity link"):
+        fxgb.train(
+            [("objective", "binary:logistic")], xgboost.DMatrix(X, label=Y), 2, loss=FocalLoss()
+        )
