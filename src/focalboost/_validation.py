@@ -69,7 +69,14 @@ def as_sample_weight(
         raise ValueError(f"{name} contains NaN or infinite values")
     if (arr < 0).any():
         raise ValueError(f"{name} must be non-negative")
-    return arr.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):
+        out = arr.astype(dtype, copy=False)
+    if out.dtype != arr.dtype:
+        if ((arr > 0) & (out == 0)).any():
+            raise ValueError(f"{name} has positive values that underflow to 0 in {out.dtype}")
+        if not np.isfinite(out).all():
+            raise ValueError(f"{name} has values that overflow {out.dtype}")
+    return out
 
 
 def check_alpha(alpha: Any) -> float | str | NDArray[np.float64] | None:
