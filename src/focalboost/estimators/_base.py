@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from focalboost._validation import check_float32_weight
 from focalboost.loss import FocalLoss
 
 #: Constructor parameters the classifiers add to their engine's; never forwarded to the engine.
@@ -168,23 +169,6 @@ def check_weight(
         raise ValueError(f"{name} is zero for every row: the model is undefined")
     check_float32_weight(w, name)
     return w
-
-
-def check_float32_weight(w: NDArray[np.float64], name: str) -> None:
-    """The engines keep weights in float32: refuse weights that underflow to 0 or overflow there."""
-    f32 = np.finfo(np.float32)
-    with np.errstate(over="ignore"):  # overflow is checked on the sum below
-        w32 = w.astype(np.float32)
-    if ((w > 0) & (w32 == 0)).any():
-        raise ValueError(
-            f"{name} has positive values below {float(f32.smallest_subnormal):.1e}, which become 0 in "
-            "the engine's float32; rescale the weights (only their ratios matter)"
-        )
-    if w.sum() > float(f32.max):
-        raise ValueError(
-            f"{name} sums to {w.sum():.3g}, beyond float32's {float(f32.max):.3g} used by the "
-            "engine; rescale the weights (only their ratios matter)"
-        )
 
 
 def check_class_weight_totals(
