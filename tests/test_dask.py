@@ -552,3 +552,25 @@ def test_predict_proba_with_an_empty_chunk_gives_an_empty_block(client):
     proba = fdask.predict_proba(out["booster"], padded).compute()
     np.testing.assert_array_equal(proba, fdask.predict_proba(out["booster"], dX).compute())
     assert proba.shape == (len(X),)
+
+
+def test_train_xgb_with_a_base_margin_adds_no_hidden_base_score(client):
+    xgb = pytest.importorskip("xgboost")
+    xgb_dask = pytest.importorskip("xgboost.dask")
+    X, _, dX, dy = _small(client)
+    offset = np.linspace(-1.0, 1.0, len(X))
+    doffset = da.from_array(offset, chunks=100)
+    out = fdask.train_xgb(
+        client,
+        {"nthread": 1, "max_depth": 2},
+        xgb_dask.DaskDMatrix(client, dX, dy, base_margin=doffset),
+        2,
+        loss=FocalLoss(),
+    )
+    booster = out["booster"]
+    without = booster.predict(xgb.DMatrix(X), output_margin=True)
+    # Without a base margin the model is its trees alone: no 0.5 default base_score.
+    leaf_sum = booster.predict(xgb.DMatrix(X), pred_contribs=True).sum(axis=1)
+    np.testing.assert_allclose(without, leaf_sum, rtol=0, atol=1e-5)
+    with_offset = booster.predict(xgb.DMatrix(X, base_margin=offset), output_margin=True)
+    np.testing.assert_allclose(with_offset - without, offset, rtol=0, atol=1e-6)
