@@ -71,7 +71,7 @@ def as_sample_weight(
         raise ValueError(f"{name} must be non-negative")
     with np.errstate(over="ignore"):
         out = arr.astype(dtype, copy=False)
-    if out.dtype != arr.dtype:
+    if out.dtype.itemsize < arr.dtype.itemsize:  # only a narrowing cast can underflow/overflow
         if ((arr > 0) & (out == 0)).any():
             raise ValueError(f"{name} has positive values that underflow to 0 in {out.dtype}")
         if not np.isfinite(out).all():
