@@ -56,3 +56,35 @@ def test_version_tuple():
     Fake.__version__ = "2.1"
     assert _engines.version_tuple(Fake) == (2, 1)
     assert _engines.version_tuple(np) >= (1,)
+
+
+@pytest.mark.parametrize(
+    ("name", "blocked", "extras"),
+    [
+        ("FocalXGBClassifier", "sklearn", "xgboost,sklearn"),
+        ("FocalLGBMClassifier", "lightgbm", "lightgbm,sklearn"),
+        ("FocalMultiLabelClassifier", "sklearn", "xgboost,lightgbm,sklearn"),
+    ],
+)
+def test_estimators_without_their_packages_name_the_extras(name, blocked, extras):
+    # A fresh interpreter, so that no estimator module is already imported.
+    code = (
+        "import sys\n"
+        f"sys.modules[{blocked!r}] = None\n"
+        "import focalboost\n"
+        "try:\n"
+        f"    focalboost.{name}\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+        "else:\n"
+        "    raise SystemExit('no ImportError')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert f"needs {blocked}," in out.stdout
+    assert f"pip install 'focalboost[{extras}]'" in out.stdout
+
+
+def test_dir_lists_the_public_names():
+    import focalboost
+
+    assert dir(focalboost) == sorted(focalboost.__all__)

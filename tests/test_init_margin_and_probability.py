@@ -326,16 +326,33 @@ def test_calibrated_probability_finite_bounded_monotone(gamma, alpha, dtype):
     assert (np.diff(prob[inner]) > 0).all()
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("alpha", [0.0, 1.0])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 0, 1, [0.3, 1.0], [0.0, 0.5]])
 @pytest.mark.parametrize("gamma", [0.0, 2.0])
-def test_calibrated_probability_weightless_class(gamma, alpha, dtype):
-    """alpha in {0, 1} gives one class no weight (log-weight -inf): still finite, no NaN from
-    -inf + inf at margins where a log-gradient underflows, and the same at every margin."""
-    prob = FocalLoss(alpha=alpha, gamma=gamma).probability(MARGINS.astype(dtype))
-    assert np.isfinite(prob).all()
-    assert ((prob >= 0) & (prob <= 1)).all()
-    assert (prob == prob[0]).all()
+def test_calibrated_probability_weightless_class_is_refused(gamma, alpha):
+    """alpha in {0, 1} gives one class no weight: every margin would map to the same constant
+    probability, so the calibrated probability refuses; the sigmoid still works."""
+    fl = FocalLoss(alpha=alpha, gamma=gamma)
+    z = MARGINS[: MARGINS.size // 2 * 2].reshape(-1, 2) if np.ndim(alpha) else MARGINS
+    with pytest.raises(ValueError, match=r"alpha=.*zero weight.*calibrated"):
+        fl.probability(z)
+    np.testing.assert_allclose(fl.probability(z, calibrated=False), _sigmoid(z), rtol=4e-16)
+
+
+def test_balanced_alpha_resolving_to_zero_weight_is_refused():
+    fl = FocalLoss(alpha="balanced").resolved(np.ones(5))  # alpha_ = 0: negatives get weight 1
+    with pytest.raises(ValueError, match="zero weight"):
+        fl.probability(MARGINS)
+
+
+@pytest.mark.parametrize("calibrated", ["no", "", 1, 0, None, np.float64(1.0)])
+def test_probability_calibrated_must_be_bool(calibrated):
+    with pytest.raises(TypeError, match="calibrated must be True or False"):
+        FocalLoss().probability(MARGINS, calibrated=calibrated)
+
+
+def test_probability_calibrated_accepts_numpy_bool():
+    fl = FocalLoss()
+    assert np.array_equal(fl.probability(MARGINS, calibrated=np.True_), fl.probability(MARGINS))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

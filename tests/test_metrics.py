@@ -68,3 +68,25 @@ def test_bad_input_is_rejected() -> None:
         metrics.log_loss([0, 1], [0.5])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         metrics.brier([0, 1], [0.5, 1.5])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        metrics.average_precision,
+        metrics.roc_auc,
+        metrics.best_f1_threshold,
+        metrics.log_loss,
+        metrics.brier,
+        metrics.summary,
+    ],
+)
+def test_string_scores_and_zero_total_weight_are_rejected(fn) -> None:
+    y = np.array([0, 1, 0, 1, 1, 0])
+    s = np.array([0.1, 0.9, 0.3, 0.6, 0.2, 0.2])
+    with pytest.raises(TypeError, match="y_score must be numeric"):
+        fn(y, np.array(["0.1"] * 6))
+    with pytest.raises(TypeError, match="sample_weight must be numeric"):
+        fn(y, s, np.array(["1"] * 6))
+    with pytest.raises(ValueError, match="sample_weight sums to zero"):
+        fn(y, s, np.zeros(6))

@@ -276,3 +276,74 @@ def test_get_params_clone_set_params() -> None:
     # an invalid value is only rejected at fit, as scikit-learn expects
     bad = FocalMultiLabelClassifier(backend="catboost")
     assert bad.backend == "catboost"
+
+
+# ---------------------------------------------------------------------- bad input
+def _small_problem():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 3))
+    Y = np.column_stack([X[:, 0] > 0.5, X[:, 1] + X[:, 2] > 0]).astype(int)
+    return X, Y
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, [0.3, 1.0], [0, 0.5]])
+def test_alpha_zero_or_one_is_refused_at_fit(alpha):
+    X, Y = _small_problem()
+    with pytest.raises(ValueError, match=r"alpha=.*zero weight"):
+        FocalMultiLabelClassifier(n_estimators=2, alpha=alpha).fit(X, Y)
+
+
+@pytest.mark.parametrize(
+    ("backend", "params"),
+    [
+        ("xgboost", {"scale_pos_weight": 10}),
+        ("xgboost", {"num_class": 3}),
+        ("lightgbm", {"scale_pos_weight": 10}),
+        ("lightgbm", {"is_unbalance": True}),
+        ("lightgbm", {"unbalance": True}),
+        ("lightgbm", {"num_class": 3}),
+        ("lightgbm", {"application": "binary"}),
+    ],
+)
+def test_engine_params_that_cannot_work_are_refused(backend, params):
+    X, Y = _small_problem()
+    key = next(iter(params))
+    with pytest.raises(ValueError, match=rf"engine_params\['{key}'\] is not allowed"):
+        FocalMultiLabelClassifier(backend, n_estimators=2, engine_params=params).fit(X, Y)
+
+
+@pytest.mark.parametrize("key", ["boosting", "boosting_type", "boost"])
+def test_lightgbm_random_forest_mode_is_refused(key):
+    X, Y = _small_problem()
+    with pytest.raises(ValueError, match="random forest mode does not take a custom objective"):
+        FocalMultiLabelClassifier(
+            "lightgbm", n_estimators=2, engine_params={key: "rf", "bagging_fraction": 0.5}
+        ).fit(X, Y)
+
+
+def test_weights_that_underflow_or_overflow_float32_are_refused():
+    X, Y = _small_problem()
+    clf = FocalMultiLabelClassifier(n_estimators=2)
+    with pytest.raises(ValueError, match=r"sample_weight has positive values below .* float32"):
+        clf.fit(X, Y, sample_weight=np.full(len(Y), 1e-300))
+    with pytest.raises(ValueError, match=r"sample_weight sums to .* float32"):
+        clf.fit(X, Y, sample_weight=np.full(len(Y), 1e300))
+
+
+def test_pandas_category_column_is_refused_with_encoding_advice():
+    pd = pytest.importorskip("pandas")
+    X, Y = _small_problem()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["c"] = pd.Categorical(np.where(X[:, 2] > 0, 10, 30))
+    with pytest.raises(
+        TypeError, match=r"\['c'\] have pandas 'category' dtype.*categorical_features"
+    ):
+        FocalMultiLabelClassifier(n_estimators=2).fit(frame, Y)
+
+
+def test_lightgbm_backend_trains_on_tiny_data():
+    X, Y = _small_problem()
+    clf = FocalMultiLabelClassifier("lightgbm", n_estimators=2, alpha=0.5, gamma=0.0)
+    clf.fit(X[:12], Y[:12])  # too few rows for LightGBM's default feature pre-filtering
+    rate = Y[:12].mean(axis=0)
+    np.testing.assert_allclose(clf.predict_proba(X[:12]), np.tile(rate, (12, 1)), rtol=1e-9)

@@ -26,15 +26,28 @@ _LAZY = {
     "FocalLGBMClassifier": "focalboost.estimators.lgbm_classifier",
     "FocalMultiLabelClassifier": "focalboost.multilabel",
 }
+# The extras each lazily imported name needs, for the error raised when one is missing.
+_EXTRAS = {
+    "FocalXGBClassifier": "xgboost,sklearn",
+    "FocalLGBMClassifier": "lightgbm,sklearn",
+    "FocalMultiLabelClassifier": "xgboost,lightgbm,sklearn",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        try:
+            module = importlib.import_module(_LAZY[name])
+        except ImportError as exc:
+            raise ImportError(
+                f"focalboost.{name} needs {(exc.name or 'a package').split('.')[0]}, which is not installed; "
+                f"install it with: pip install 'focalboost[{_EXTRAS[name]}]'"
+            ) from exc
+        return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(__all__)

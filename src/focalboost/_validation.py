@@ -165,7 +165,14 @@ def as_sample_weight(
         raise ValueError(f"{name} contains NaN or infinite values")
     if arr.min() < 0:
         raise ValueError(f"{name} must be non-negative")
-    return arr.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):
+        out = arr.astype(dtype, copy=False)
+    if out.dtype.itemsize < arr.dtype.itemsize:  # only a narrowing cast can underflow/overflow
+        if ((arr > 0) & (out == 0)).any():
+            raise ValueError(f"{name} has positive values that underflow to 0 in {out.dtype}")
+        if not np.isfinite(out).all():
+            raise ValueError(f"{name} has values that overflow {out.dtype}")
+    return out
 
 
 def _xp_sample_weight(
@@ -229,3 +236,21 @@ def check_gamma(gamma: Any) -> float | NDArray[np.float64]:
     if not np.isfinite(arr).all() or (arr < 0).any():
         raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
     return float(arr) if arr.ndim == 0 else arr.astype(np.float64)
+
+
+def check_float32_weight(w: NDArray[np.floating], name: str) -> None:
+    """The engines keep weights in float32: refuse weights that underflow to 0 or overflow there."""
+    f32 = np.finfo(np.float32)
+    with np.errstate(over="ignore"):  # overflow is checked on the sum below
+        w32 = w.astype(np.float32)
+    if ((w > 0) & (w32 == 0)).any():
+        raise ValueError(
+            f"{name} has positive values below {float(f32.smallest_subnormal):.1e}, which become 0 "
+            "in the engine's float32; rescale the weights (only their ratios matter)"
+        )
+    total = float(np.sum(w, dtype=np.float64))
+    if total > float(f32.max):
+        raise ValueError(
+            f"{name} sums to {total:.3g}, beyond float32's {float(f32.max):.3g} used by the "
+            "engine; rescale the weights (only their ratios matter)"
+        )

@@ -277,6 +277,8 @@ class GlobalFocalMetric:
 
 
 def _dmatrix_part_moments(part: Mapping[str, Any]) -> NDArray[np.float64]:
+    if part.get("label") is None:  # a DaskDMatrix without labels: reported as such by the caller
+        return np.zeros(6, dtype=np.float64)
     out = _block_moments(part["label"], part.get("weight"))
     return np.append(out, float(part.get("base_margin") is not None))
 
@@ -349,8 +351,9 @@ def train_xgb(
     params = dict(params)
     if "base_score" in params:
         intercept = float(params["base_score"])
-    elif has_base_margin:  # a user base margin overrides base_score, as in focalboost.xgb.train
+    elif has_base_margin:  # a user base margin is the start, as in focalboost.xgb.train
         intercept = 0.0
+        params["base_score"] = 0.0  # not XGBoost's default, which data without a margin would get
     else:
         intercept = _init_margin_from_stats(resolved, stats)
         params["base_score"] = intercept
@@ -387,6 +390,11 @@ def train_xgb(
     return output
 
 
+def _is_focal_objective(objective: Any) -> bool:
+    """True for the ``sklearn_objective`` of a FocalLoss, as set by :func:`fit_xgb`/:func:`fit_lgb`."""
+    return isinstance(getattr(objective, "__self__", None), FocalLoss)
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -414,12 +422,14 @@ def fit_xgb(
     if not isinstance(model, xgb_dask.DaskScikitLearnBase):
         raise TypeError(f"model must be an xgboost.dask estimator, got {type(model).__name__}")
     objective = model.get_params().get("objective")
-    if isinstance(model, xgb_dask.DaskXGBClassifier):
+    if _is_focal_objective(objective):  # set by an earlier fit_xgb(), with base_score
+        pass
+    elif isinstance(model, xgb_dask.DaskXGBClassifier):
         if objective not in (None, "binary:logistic"):
             raise ValueError("model sets an objective; fit_xgb() sets the focal objective itself")
     elif objective not in (None, "reg:squarederror"):
         raise ValueError("model sets an objective; fit_xgb() sets the focal objective itself")
-    if model.get_params().get("base_score") is not None:
+    if model.get_params().get("base_score") is not None and not _is_focal_objective(objective):
         raise ValueError("model sets base_score; fit_xgb() sets it to the focal intercept itself")
     stats = label_stats(y, sample_weight)
     resolved = _resolved_from_stats(loss, stats)
@@ -474,7 +484,8 @@ def fit_lgb(
     _check_loss(loss)
     if not isinstance(model, (lgb_dask.DaskLGBMClassifier, lgb_dask.DaskLGBMRegressor)):
         raise TypeError(f"model must be a lightgbm.dask estimator, got {type(model).__name__}")
-    if model.get_params().get("objective") is not None:
+    objective = model.get_params().get("objective")
+    if objective is not None and not _is_focal_objective(objective):  # ours: a refit
         raise ValueError("model sets an objective; fit_lgb() sets the focal objective itself")
     for key in ("init_score", "eval_init_score"):
         if key in fit_kwargs:
@@ -559,9 +570,18 @@ def predict_margin(model: Any, X: Any, *, client: Any = None) -> Any:
     raise TypeError(f"cannot predict margins with a {type(model).__name__}")
 
 
+def _block_probability(block: Any, loss: FocalLoss) -> Any:
+    """``loss.probability`` of one block of margins; an empty block gives an empty result."""
+    arr = np.asarray(block)
+    if arr.size == 0:
+        return np.empty(arr.shape, dtype=arr.dtype if arr.dtype.kind == "f" else np.float64)
+    return loss.probability(arr)
+
+
 def _series_probability(part: Any, loss: FocalLoss) -> Any:
     pd = require("pandas")
-    return pd.Series(loss.probability(np.asarray(part, dtype=np.float64)), index=part.index)
+    values = _block_probability(np.asarray(part, dtype=np.float64), loss)
+    return pd.Series(values, index=part.index, dtype=np.float64)
 
 
 def predict_proba(model: Any, X: Any, *, loss: FocalLoss | None = None, client: Any = None) -> Any:
@@ -591,7 +611,7 @@ def predict_proba(model: Any, X: Any, *, loss: FocalLoss | None = None, client: 
         raise ValueError("loss has alpha='balanced' unresolved; pass the loss returned by training")
     margin = predict_margin(model, X, client=client)
     if hasattr(margin, "map_blocks"):
-        return margin.map_blocks(loss.probability, dtype=margin.dtype)
+        return margin.map_blocks(_block_probability, loss=loss, dtype=margin.dtype)
     if hasattr(margin, "map_partitions"):
         meta = require("pandas").Series([], dtype=np.float64)
         return margin.map_partitions(_series_probability, loss, meta=meta)

@@ -47,17 +47,19 @@ def train(
     ----------
     params : mapping
         LightGBM parameters, without an objective (it is set to ``loss.lgb_objective``).  ``metric``
-        defaults to ``"None"`` so only the focal metric is reported.
+        defaults to ``"None"`` so only the focal metric is reported, and ``feature_pre_filter`` to
+        False (LightGBM's custom-objective path fails when pre-filtering leaves no feature).
     train_set : lightgbm.Dataset
         Training data with labels (and optional weights).  If it already has an ``init_score``
-        of your own the intercept is left to you: nothing is set or folded.  (One set by an
-        earlier call of this function is replaced, so a Dataset can be trained on again.)
+        of your own the intercept is left to you: nothing is set or folded.  The init_score this
+        function sets is removed again afterwards, so a Dataset can be trained on again.
     num_boost_round : int
         Boosting rounds.
     loss : FocalLoss
         The loss to optimise.
     valid_sets : sequence of lightgbm.Dataset, optional
-        Validation sets; each gets the same constant ``init_score``.  Scored with
+        Validation sets, each with labels; each gets the same constant ``init_score`` while
+        training (removed again afterwards: the Datasets are left as they were given).  Scored with
         ``loss.lgb_metric`` (``"focal"``) unless ``feval`` is passed; usable for early stopping.
     **kwargs
         Passed to ``lightgbm.train`` (``valid_names``, ``feval``, ``callbacks``...).
@@ -65,41 +67,64 @@ def train(
     Returns
     -------
     lightgbm.Booster
-        With the intercept folded into the first tree.  Do not continue training it
-        (``init_model``) on the same Dataset objects: their ``init_score`` would count the
-        intercept twice.
+        With the intercept folded into the first tree, so ``predict(X, start_iteration=k)`` with
+        ``k > 0`` skips the intercept as well as the first ``k`` trees.
     """
     lgb = require("lightgbm")
     if not isinstance(loss, FocalLoss):
         raise TypeError(f"loss must be a FocalLoss, got {type(loss).__name__}")
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"params must be a dict of LightGBM parameters, got {type(params).__name__}"
+        )
     for key in _OBJECTIVE_ALIASES:
         if key in params:
             raise ValueError(f"params[{key!r}] is set; train() sets the focal objective itself")
-    params = {**params, "objective": _SharedObjective(loss)}
+    params = dict(params)
+    params["objective"] = _SharedObjective(loss)
     params.setdefault("metric", "None")
-    labels = train_set.get_label()
+    if train_set._handle is None and "feature_pre_filter" not in (train_set.params or {}):
+        # LightGBM's custom-objective path crashes when pre-filtering leaves no feature (tiny or
+        # constant data); features it would drop can never be split, so no tree changes.
+        params.setdefault("feature_pre_filter", False)
+    labels = _field(train_set, "label")
     if labels is None:
         raise ValueError("train_set has no labels")
-    labels = np.asarray(labels, dtype=np.float64)
+    for i, valid in enumerate(valid_sets or ()):
+        if valid is not train_set and _field(valid, "label") is None:
+            raise ValueError(f"valid_sets[{i}] has no labels")
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iubf":
+        raise TypeError(f"train_set labels must be numeric 0/1 values, got dtype {labels.dtype}")
+    labels = labels.astype(np.float64)
     weight = _field(train_set, "weight")
     intercept: float | None = None
-    # An init_score set by an earlier call of train() on the same Dataset is replaced, not taken
-    # for the user's own (which would leave the new model without its intercept).
-    if _field(train_set, "init_score") is None or _set_here(train_set):
-        intercept = float(loss.init_margin(labels, None if weight is None else np.asarray(weight)))
-        _set_constant_init_score(train_set, intercept)
-        for valid in valid_sets or ():
-            if valid is not train_set:
-                if _field(valid, "init_score") is not None and not _set_here(valid):
+    ours: list[lightgbm.Dataset] = []  # datasets whose init_score we set: cleared afterwards
+    try:
+        if _field(train_set, "init_score") is None:
+            intercept = float(
+                loss.init_margin(labels, None if weight is None else np.asarray(weight))
+            )
+            for i, valid in enumerate(valid_sets or ()):
+                if valid is not train_set and _field(valid, "init_score") is not None:
                     raise ValueError(
-                        "a validation set already has an init_score; the intercept would be wrong"
+                        f"valid_sets[{i}] already has an init_score but train_set has none; the "
+                        "intercept would be wrong"
                     )
-                _set_constant_init_score(valid, intercept)
-    if "feval" not in kwargs:
-        kwargs["feval"] = loss.lgb_metric
-    booster: lightgbm.Booster = lgb.train(
-        params, train_set, num_boost_round, valid_sets=valid_sets, **kwargs
-    )
+            for dataset in [train_set, *(v for v in valid_sets or () if v is not train_set)]:
+                if all(dataset is not d for d in ours):
+                    _set_constant_init_score(dataset, intercept)
+                    ours.append(dataset)
+        if "feval" not in kwargs:
+            kwargs["feval"] = loss.lgb_metric
+        booster: lightgbm.Booster = lgb.train(
+            params, train_set, num_boost_round, valid_sets=valid_sets, **kwargs
+        )
+    finally:
+        # Leave the caller's Datasets as they were: an init_score left behind would be taken as
+        # the caller's own offset by the next train() and the intercept would be dropped.
+        for dataset in ours:
+            _clear_init_score(dataset)
     if intercept is not None:
         fold_intercept(booster, intercept)
     return booster
@@ -127,8 +152,15 @@ def fold_intercept(booster: lightgbm.Booster, intercept: float) -> None:
     """Add ``intercept`` to every leaf of the booster's first tree, in place.
 
     Every prediction passes through exactly one leaf of tree 0, so this shifts all raw scores by
-    ``intercept`` and the saved model carries it.
+    ``intercept`` and the saved model carries it (predictions that skip tree 0, with
+    ``start_iteration > 0``, do not include it).  ``intercept`` must be a finite number.
     """
+    if isinstance(intercept, (bool, np.bool_)) or not isinstance(
+        intercept, (int, float, np.number)
+    ):
+        raise TypeError(f"intercept must be a finite float, got {intercept!r}")
+    if not np.isfinite(intercept):
+        raise ValueError(f"intercept must be finite, got {intercept!r}")
     if booster.num_trees() == 0:
         raise ValueError("the booster has no trees to hold the intercept")
     tree = booster.dump_model(num_iteration=1)["tree_info"][0]
@@ -143,15 +175,12 @@ def _field(dataset: lightgbm.Dataset, name: str) -> Any:
     return getattr(dataset, f"get_{name}")()
 
 
-#: Attribute marking a Dataset whose init_score :func:`train` set.
-_MARK = "_focalboost_intercept"
-
-
-def _set_here(dataset: lightgbm.Dataset) -> bool:
-    return getattr(dataset, _MARK, None) is not None
-
-
 def _set_constant_init_score(dataset: lightgbm.Dataset, value: float) -> None:
     n = dataset.num_data() if dataset._handle is not None else len(np.asarray(dataset.get_label()))
     dataset.set_init_score(np.full(n, value, dtype=np.float64))
-    setattr(dataset, _MARK, value)
+
+
+def _clear_init_score(dataset: lightgbm.Dataset) -> None:
+    dataset.init_score = None
+    if dataset._handle is not None:
+        dataset.set_field("init_score", None)

@@ -234,8 +234,12 @@ class FocalLoss:
 
         the label probability at which ``z`` is the minimiser of the expected loss, evaluated as a
         sigmoid of a difference of logarithms so it is exact at extreme margins.  ``alpha="balanced"``
-        needs a resolved loss (:meth:`resolved`).
+        needs a resolved loss (:meth:`resolved`).  ``alpha`` of 0 or 1 (for any output) gives one
+        class zero weight, so the calibrated probability is undefined: ValueError (``calibrated=False``
+        still works).  ``calibrated`` must be a bool.
         """
+        if not isinstance(calibrated, (bool, np.bool_)):
+            raise TypeError(f"calibrated must be True or False, got {calibrated!r}")
         z = as_margin(margin)
         if not calibrated:
             p, _, _, _ = _kernel.sigmoid_parts(z)
@@ -248,6 +252,12 @@ class FocalLoss:
                 raise ValueError(
                     "alpha='balanced' has no value yet: call resolved(y) or train with this loss first"
                 )
+        if alpha is not None and np.any((np.asarray(alpha) == 0) | (np.asarray(alpha) == 1)):
+            raise ValueError(
+                f"alpha={_alpha_repr(alpha)} gives one class zero weight, so every margin is "
+                "focal-optimal only at probability 0 or 1: calibrated probabilities are undefined; "
+                "use an alpha strictly between 0 and 1, or calibrated=False"
+            )
         xp = _kernel.array_namespace(z)
         w_pos, w_neg = _alpha_to_weights(alpha, z.dtype, z)
         _, _, s_neg, s_pos = _kernel.sigmoid_parts(z)
@@ -537,6 +547,10 @@ class FocalLoss:
 
 
 # ---------------------------------------------------------------------- module helpers
+def _alpha_repr(alpha: float | NDArray[np.float64]) -> str:
+    return repr(alpha) if isinstance(alpha, float) else repr([float(a) for a in np.ravel(alpha)])
+
+
 def _same(a: object, b: object) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)

@@ -25,7 +25,10 @@ def _inputs(
     y_true: ArrayLike, y_score: ArrayLike, sample_weight: ArrayLike | None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     y = np.asarray(y_true)
-    s = np.asarray(y_score, dtype=np.float64)
+    s_raw = np.asarray(y_score)
+    if s_raw.dtype.kind not in "iubf":
+        raise TypeError(f"y_score must be numeric, got dtype {s_raw.dtype}")
+    s = s_raw.astype(np.float64)
     if y.ndim != 1 or s.shape != y.shape:
         raise ValueError(
             f"y_true and y_score must be 1-D of equal length, got {y.shape} and {s.shape}"
@@ -36,9 +39,17 @@ def _inputs(
         raise ValueError("y_true must hold only 0 and 1")
     if not np.isfinite(s).all():
         raise ValueError("y_score contains NaN or infinite values")
-    w = np.ones_like(s) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if sample_weight is None:
+        w = np.ones_like(s)
+    else:
+        w_raw = np.asarray(sample_weight)
+        if w_raw.dtype.kind not in "iubf":
+            raise TypeError(f"sample_weight must be numeric, got dtype {w_raw.dtype}")
+        w = w_raw.astype(np.float64)
     if w.shape != y.shape or not np.isfinite(w).all() or (w < 0).any():
         raise ValueError("sample_weight must be finite, non-negative and shaped like y_true")
+    if not w.sum() > 0:
+        raise ValueError("sample_weight sums to zero: every row has zero weight")
     return y.astype(np.float64), s, w
 
 

@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from focalboost import __version__
 from focalboost._engines import require
-from focalboost._validation import check_alpha, check_gamma
+from focalboost._validation import check_alpha, check_float32_weight, check_gamma
 from focalboost.loss import INIT_MARGIN_BOUND, FocalLoss
 
 __all__ = ["ConstantLabelWarning", "FocalMultiLabelClassifier"]
@@ -61,6 +61,8 @@ _RESERVED = {
         "multi_strategy": "use multi_strategy",
         "num_boost_round": "use n_estimators",
         "n_estimators": "use n_estimators",
+        "num_class": "each label is a binary focal problem",
+        "scale_pos_weight": "a custom objective ignores it; use alpha or sample_weight",
     },
     "lightgbm": {
         **{
@@ -91,6 +93,11 @@ _RESERVED = {
             )
         },
         "init_score": "the per-label focal-optimal intercept is set by the estimator",
+        **{key: "each label is a binary focal problem" for key in ("num_class", "num_classes")},
+        **{
+            key: "a custom objective ignores it; use alpha or sample_weight"
+            for key in ("scale_pos_weight", "is_unbalance", "unbalance", "unbalanced_sets")
+        },
         "categorical_feature": "use categorical_features",
         "categorical_column": "use categorical_features",
         "cat_feature": "use categorical_features",
@@ -269,6 +276,12 @@ class FocalMultiLabelClassifier(ClassifierMixin, MultiOutputMixin, BaseEstimator
             alpha = 1.0 - rate
         else:
             alpha = _per_label(self.alpha, k, "alpha", check_alpha)
+            if np.any((alpha == 0.0) | (alpha == 1.0)):
+                raise ValueError(
+                    f"alpha={_jsonable(self.alpha)!r} gives one class of a label zero weight: the "
+                    "model ignores that class and its calibrated probabilities are undefined; "
+                    "use values strictly between 0 and 1"
+                )
         if constant.any():
             labels = ", ".join(
                 f"{j} ({'all 1' if rate[j] == 1 else 'all 0'})" for j in np.flatnonzero(constant)
@@ -538,11 +551,31 @@ class FocalMultiLabelClassifier(ClassifierMixin, MultiOutputMixin, BaseEstimator
             for key in self.engine_params:
                 if key in reserved:
                     raise ValueError(f"engine_params[{key!r}] is not allowed: {reserved[key]}")
+            if self.backend == "lightgbm":
+                for key in ("boosting", "boosting_type", "boost"):
+                    if self.engine_params.get(key) in ("rf", "random_forest"):
+                        raise ValueError(
+                            f"engine_params[{key!r}]={self.engine_params[key]!r} is not allowed: "
+                            "LightGBM's random forest mode does not take a custom objective"
+                        )
 
     def _check_X(self, X: ArrayLike, *, fitting: bool) -> NDArray[np.float64]:
         if hasattr(X, "toarray") or hasattr(X, "tocsr"):
             raise TypeError("X must be a dense array; sparse matrices are not supported")
         columns = getattr(X, "columns", None)
+        dtypes = getattr(X, "dtypes", None)
+        if columns is not None and dtypes is not None:
+            categorical = [
+                str(c)
+                for c, t in zip(columns, dtypes, strict=False)
+                if getattr(t, "name", None) == "category"
+            ]
+            if categorical:
+                raise TypeError(
+                    f"X column(s) {categorical} have pandas 'category' dtype, whose values would be "
+                    "read as plain numbers; encode them as integer codes (e.g. X[c].cat.codes, "
+                    "with -1 replaced by NaN) and list their indices in categorical_features"
+                )
         try:
             arr = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -749,7 +782,9 @@ def _check_sample_weight(sample_weight: ArrayLike | None, n: int) -> NDArray[np.
         raise ValueError("sample_weight must be finite and non-negative")
     if not (w > 0).any():
         raise ValueError("sample_weight is zero for every row")
-    return w.astype(np.float64)
+    w = w.astype(np.float64)
+    check_float32_weight(w, "sample_weight")
+    return w
 
 
 def _per_label(value: Any, k: int, name: str, check: Any) -> NDArray[np.float64]:

@@ -37,14 +37,35 @@ IN_MODEL_ATTR = "focalboost_intercept_in_model"
 LOSS_ATTR = "focalboost_loss"
 
 
-def _identity_link(params: Mapping[str, Any]) -> None:
-    objective = params.get("objective", "reg:squarederror")
-    if objective != "reg:squarederror":
-        raise ValueError(
-            f"params['objective'] is {objective!r}; with the focal objective XGBoost must keep an "
-            "identity link so that margins and base_score are raw margins. Remove 'objective' "
-            "(or set it to 'reg:squarederror')."
-        )
+def _identity_link(params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> None:
+    pairs = params.items() if isinstance(params, Mapping) else params
+    for key, objective in pairs:
+        if key == "objective" and objective != "reg:squarederror":
+            raise ValueError(
+                f"params['objective'] is {objective!r}; with the focal objective XGBoost must keep "
+                "an identity link so that margins and base_score are raw margins. Remove "
+                "'objective' (or set it to 'reg:squarederror')."
+            )
+
+
+def _param_pairs(params: Any) -> list[tuple[str, Any]]:
+    """``params`` as (name, value) pairs: a mapping, or a list of pairs as ``xgboost.train`` takes."""
+    if isinstance(params, Mapping):
+        return list(params.items())
+    if isinstance(params, (list, tuple)) and all(
+        isinstance(p, (list, tuple)) and len(p) == 2 and isinstance(p[0], str) for p in params
+    ):
+        return [(str(k), v) for k, v in params]
+    raise TypeError(
+        "params must be a dict of XGBoost parameters or a list of (name, value) pairs, "
+        f"got {params!r:.80}"
+    )
+
+
+def _check_base_margin(dmat: xgboost.DMatrix, name: str) -> None:
+    margin = dmat.get_base_margin()
+    if margin.size and not np.isfinite(margin).all():
+        raise ValueError(f"{name} has a base_margin with NaN or infinite values")
 
 
 def train(
@@ -60,11 +81,15 @@ def train(
 
     Parameters
     ----------
-    params : mapping
-        XGBoost parameters.  ``objective`` must be absent or ``"reg:squarederror"`` (the identity
-        link a custom objective needs).  A ``base_score`` given here is used as is.
+    params : mapping or list of (name, value) pairs
+        XGBoost parameters (a list keeps repeated keys such as several ``eval_metric``).
+        ``objective`` must be absent or ``"reg:squarederror"`` (the identity link a custom
+        objective needs).  A ``base_score`` given here is used as is.
     dtrain : xgboost.DMatrix
-        Training data; its labels and weights define the intercept and ``alpha="balanced"``.
+        Training data with labels; its labels and weights define the intercept and
+        ``alpha="balanced"``.  If it has a ``base_margin``, that margin is the starting point
+        instead: ``base_score`` defaults to 0 and no intercept is added (as in XGBoost, data
+        predicted without a base margin then starts from 0).
     num_boost_round : int
         Boosting rounds.
     loss : FocalLoss
@@ -87,8 +112,21 @@ def train(
         raise TypeError(f"loss must be a FocalLoss, got {type(loss).__name__}")
     if "obj" in kwargs:
         raise TypeError("train() sets obj=loss.xgb_objective itself; do not pass obj")
-    _identity_link(params)
-    params = dict(params)
+    pairs = _param_pairs(params)
+    _identity_link(pairs)
+    as_list = not isinstance(params, Mapping)  # keep repeated keys (several eval_metric)
+    params = dict(pairs)
+    if not isinstance(dtrain, xgb.DMatrix):
+        raise TypeError(f"dtrain must be an xgboost.DMatrix, got {type(dtrain).__name__}")
+    if dtrain.get_label().size == 0:
+        raise ValueError("dtrain has no labels")
+    _check_base_margin(dtrain, "dtrain")
+    for i, ev in enumerate(evals):
+        if not (isinstance(ev, (tuple, list)) and len(ev) == 2 and isinstance(ev[0], xgb.DMatrix)):
+            raise TypeError(
+                f"evals must be a list of (DMatrix, name) pairs; evals[{i}] is {ev!r:.60}"
+            )
+        _check_base_margin(ev[0], f"evals[{i}]")
     # XGBoost < 3 returns multi-target labels flattened; the row count recovers the targets.
     labels = np.asarray(dtrain.get_label()).reshape(dtrain.num_row(), -1)
     if labels.shape[1] == 1:
@@ -110,14 +148,18 @@ def train(
                     dmat.set_base_margin(np.tile(intercept, (dmat.num_row(), 1)))
     elif "base_score" in params:
         intercept = np.atleast_1d(np.asarray(params["base_score"], dtype=np.float64))
-    else:  # the user supplied a base margin: it overrides base_score, record nothing in the model
+    else:  # the user supplied a base margin: it is the starting point; the model adds nothing
         intercept = np.zeros_like(intercept)
         params["base_score"] = 0.0
     if "custom_metric" not in kwargs and "feval" not in kwargs:
         kwargs["custom_metric"] = loss.xgb_metric
         params.setdefault("disable_default_eval_metric", True)
+    engine_params: Any = params
+    if as_list:
+        added = [(k, v) for k, v in params.items() if all(k != key for key, _ in pairs)]
+        engine_params = pairs + added
     booster: xgboost.Booster = xgb.train(
-        params, dtrain, num_boost_round, evals=list(evals), obj=loss.xgb_objective, **kwargs
+        engine_params, dtrain, num_boost_round, evals=list(evals), obj=loss.xgb_objective, **kwargs
     )
     alpha = getattr(loss, "alpha_", loss.resolve_alpha(labels, weight))
     booster.set_attr(

@@ -19,6 +19,8 @@ from focalboost.loss import FocalLoss
 RANK_METRICS = frozenset({"auc", "average_precision", "None", "none", "null", "na"})
 #: LightGBM parameters that a custom objective ignores; setting them is an error.
 _IGNORED_BY_CUSTOM_OBJECTIVE = ("scale_pos_weight", "is_unbalance", "unbalance", "unbalanced_sets")
+#: LightGBM aliases of ``objective``; the focal loss is the objective.
+_OBJECTIVE_ALIASES = ("objective", "objective_type", "app", "application", "loss")
 #: LightGBM aliases of ``metric``.
 _METRIC_ALIASES = ("metric", "metrics", "metric_types")
 
@@ -122,15 +124,22 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
 
     def _check_engine_params(self) -> None:
         params = self.get_params()
-        if self.objective is not None:
-            raise ValueError(
-                f"objective={self.objective!r}: FocalLGBMClassifier trains with the focal loss; "
-                "leave objective unset"
-            )
-        for key in _IGNORED_BY_CUSTOM_OBJECTIVE:
-            if params.get(key) not in (None, False, 1, 1.0):
+        for key in _OBJECTIVE_ALIASES:
+            if params.get(key) is not None:
                 raise ValueError(
-                    f"{key} is ignored by a custom objective; use alpha (class weight), "
+                    f"{key}={params[key]!r}: FocalLGBMClassifier trains with the focal loss; "
+                    f"leave {key} unset"
+                )
+        for key in _IGNORED_BY_CUSTOM_OBJECTIVE:
+            value = params.get(key)
+            neutral = (
+                _base.is_one_or_none(value)
+                if key == "scale_pos_weight"
+                else _base.is_false_or_none(value)
+            )
+            if not neutral:
+                raise ValueError(
+                    f"{key}={value!r}: {key} is ignored by a custom objective; use alpha (class weight), "
                     "class_weight or sample_weight instead"
                 )
         for alias in _METRIC_ALIASES:
@@ -170,7 +179,11 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
     ) -> FocalLGBMClassifier:
         """Fit with the focal loss from the focal-optimal intercept.
 
-        ``y`` may hold any two distinct values (``classes_[1]`` is the positive class).
+        ``y`` holds labels of exactly two classes: strings, booleans, integers, or floats that
+        are whole numbers (non-integral floats such as 0.5 read as a continuous target and are
+        refused); ``classes_[1]`` is the positive class.  Both classes need positive total
+        weight.  ``predict*(..., start_iteration=k)`` with ``k > 0`` is refused: the intercept
+        is folded into the first tree.
         ``sample_weight`` (times ``class_weight``) weights the gradients, the intercept and
         ``alpha="balanced"``.  Every evaluation set (``eval_set`` or ``eval_X``/``eval_y``) starts
         from the intercept, so its focal metric, early stopping and ``evals_result_`` are right.
@@ -187,16 +200,25 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
         classes, y01 = _base.encode_labels(y)
         n = _base.check_lengths(X, y01)
         weight = _base.check_weight(sample_weight, n)
+        weight_name = "sample_weight"
         if self.class_weight is not None:
             from sklearn.utils.class_weight import compute_sample_weight
 
             class_w = compute_sample_weight(self.class_weight, np.asarray(y).reshape(-1))
             weight = class_w if weight is None else weight * class_w
-            weight = _base.check_weight(weight, n, "sample_weight * class_weight")
+            weight_name = "sample_weight * class_weight"
+            weight = _base.check_weight(weight, n, weight_name)
+        _base.check_class_weight_totals(weight, y01, classes, weight_name)
+        _check_categorical_feature(categorical_feature, X)
         loss_ = loss.resolved(y01, weight)
         intercept = float(loss_.init_margin(y01, weight))
 
         sets = _eval_pairs(eval_set, eval_X, eval_y)
+        checked_eval_weights = _base.check_eval_data(
+            X, sets, eval_sample_weight, "eval_sample_weight", "eval_set"
+        )
+        if eval_sample_weight is not None:
+            eval_sample_weight = checked_eval_weights
         eval_data: list[tuple[Any, Any]] = []
         eval_scores: list[NDArray[np.float64]] = []
         for i, (Xe, ye) in enumerate(sets):
@@ -207,7 +229,10 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
             offset = None if eval_init_score is None else eval_init_score[i]
             eval_scores.append(_offset_score(intercept, offset, n_rows_of(Xe), "eval_init_score"))
         if eval_class_weight is not None:
-            eval_class_weight = [_encode_class_weight(cw, classes) for cw in eval_class_weight]
+            eval_class_weight = [
+                _encode_class_weight(cw, classes, f"eval_class_weight[{i}]")
+                for i, cw in enumerate(eval_class_weight)
+            ]
 
         metrics = (
             []
@@ -254,6 +279,7 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
             self._class_weight = None
             del self._focal_fit_objective
         fold_intercept(self.booster_, intercept)
+        self._focal_feature_names = _base.feature_names_of(X)
         self._focal_classes = classes
         self.intercept_ = intercept
         self.loss_ = loss_
@@ -264,6 +290,10 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
     def decision_function(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:  # type: ignore[override,unused-ignore]
         """Raw margins (intercept included), shape (n,).  ``kwargs`` go to ``predict``."""
         check_is_fitted(self)
+        _check_start_iteration(kwargs.get("start_iteration"))
+        _base.check_feature_names(self, X)
+        if _base.n_rows(X) == 0:
+            return np.empty(0, dtype=np.float64)
         kwargs["raw_score"] = True
         margin = LGBMClassifier.predict_proba(self, X, **kwargs)
         return np.asarray(margin, dtype=np.float64).reshape(-1)
@@ -275,6 +305,8 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
         ``raw_score``, ``pred_leaf`` and ``pred_contrib`` are passed through to LightGBM.
         """
         if any(kwargs.get(k) for k in ("raw_score", "pred_leaf", "pred_contrib")):
+            _check_start_iteration(kwargs.get("start_iteration"))
+            _base.check_feature_names(self, X)
             out: NDArray[np.float64] = np.asarray(LGBMClassifier.predict_proba(self, X, **kwargs))
             return out
         margin = self.decision_function(X, **kwargs)
@@ -327,10 +359,37 @@ def _offset_score(intercept: float, offset: Any, n: int, name: str) -> NDArray[n
     return score + arr
 
 
-def _encode_class_weight(cw: Any, classes: NDArray[Any]) -> Any:
+def _encode_class_weight(cw: Any, classes: NDArray[Any], name: str) -> Any:
     if isinstance(cw, dict):
-        return {int(np.searchsorted(classes, k)): v for k, v in cw.items() if k in classes}
+        unknown = [k for k in cw if k not in classes]
+        if unknown:
+            raise ValueError(
+                f"{name} has keys {unknown!r} that are not classes (classes_ = {classes.tolist()})"
+            )
+        return {int(np.searchsorted(classes, k)): v for k, v in cw.items()}
     return cw
+
+
+def _check_start_iteration(value: Any) -> None:
+    if value is not None and value != 0:
+        raise ValueError(
+            f"start_iteration={value!r}: the intercept lives in the first tree, so predictions "
+            "that skip it would lose the intercept; use start_iteration=0 (num_iteration limits "
+            "the trees from the end)"
+        )
+
+
+def _check_categorical_feature(categorical_feature: Any, X: Any) -> None:
+    """Integer column indices in ``categorical_feature`` must exist in ``X``."""
+    if isinstance(categorical_feature, str) or categorical_feature is None:
+        return
+    d = _base.n_features(X)
+    for c in categorical_feature:
+        is_index = isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+        if is_index and d is not None and not 0 <= int(c) < d:
+            raise ValueError(
+                f"categorical_feature index {c} is out of range for X with {d} features"
+            )
 
 
 def _check_metrics(value: Any, name: str) -> None:

@@ -38,6 +38,48 @@ def _logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
+def _check_X(X: Any, name: str) -> None:
+    """Clear errors for what XGBoost would reject with a raw XGBoostError.
+
+    DataFrames and sparse matrices are left to XGBoost except for infinite values.
+    """
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # pandas-like: categorical columns allowed
+        if len(X.columns) == 0:
+            raise ValueError(f"{name} has 0 features")
+        numeric = X.select_dtypes(include="number") if hasattr(X, "select_dtypes") else None
+        if numeric is not None and numeric.shape[1] and np.isinf(numeric.to_numpy(float)).any():
+            raise ValueError(f"{name} contains infinite values (NaN is allowed and means missing)")
+        return
+    if hasattr(X, "tocsr"):  # scipy sparse
+        if X.shape[1] == 0:
+            raise ValueError(f"{name} has 0 features")
+        data = getattr(X, "data", None)  # stored values of csr/csc/coo; other formats pass
+        if isinstance(data, np.ndarray) and data.dtype.kind == "f" and np.isinf(data).any():
+            raise ValueError(f"{name} contains infinite values (NaN is allowed and means missing)")
+        return
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "iubf":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features")
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinite values (NaN is allowed and means missing)")
+
+
+def _check_margin(margin: Any, n: int, name: str) -> None:
+    if margin is None:
+        return
+    arr = np.asarray(margin)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.shape[:1] != (n,):
+        raise ValueError(f"{name} has shape {arr.shape}; expected ({n},), one margin per row")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+
+
 class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
     r"""Binary ``xgboost.XGBClassifier`` trained with the alpha-weighted focal loss.
 
@@ -123,7 +165,7 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
                 "leave objective unset"
             )
         spw = self.get_params().get("scale_pos_weight")
-        if spw is not None and spw != 1:
+        if not _base.is_one_or_none(spw):
             raise ValueError(
                 "scale_pos_weight is ignored by a custom objective; use alpha (class weight) "
                 "or sample_weight instead"
@@ -134,6 +176,8 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
     def classes_(self) -> NDArray[Any]:
         classes = self.__dict__.get("_focal_classes")
         if classes is None:  # inside XGBClassifier.fit, which checks the encoded labels
+            if "n_classes_" not in self.__dict__:
+                raise AttributeError("classes_ is set by fit")
             return np.arange(self.n_classes_)
         out: NDArray[Any] = classes
         return out
@@ -162,8 +206,10 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
     ) -> FocalXGBClassifier:
         """Fit the booster on ``X``, ``y`` with the focal loss, from the focal-optimal intercept.
 
-        ``y`` may hold any two distinct values; they are sorted into ``classes_`` and
-        ``classes_[1]`` is the positive class.  ``sample_weight`` weights the gradients, the
+        ``y`` holds labels of exactly two classes: strings, booleans, integers, or floats that
+        are whole numbers (e.g. 0.0/1.0 or -1.0/1.0; non-integral floats such as 0.5 read as a
+        continuous target and are refused); they are sorted into ``classes_`` and
+        ``classes_[1]`` is the positive class.  Both classes need positive total weight.  ``sample_weight`` weights the gradients, the
         intercept and ``alpha="balanced"``.  Each ``eval_set`` is scored from the same intercept
         (it lives in the model).  ``base_margin`` replaces the intercept for its rows, as in
         XGBoost.  Continued training (``xgb_model``) is not supported.
@@ -175,16 +221,30 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
                 "continued training (xgb_model) is not supported by FocalXGBClassifier"
             )
         classes, y01 = _base.encode_labels(y)
+        _check_X(X, "X")
         n = _base.check_lengths(X, y01)
         weight = _base.check_weight(sample_weight, n)
+        _base.check_class_weight_totals(weight, y01, classes, "sample_weight")
+        pairs = _base.check_eval_set(eval_set)
+        for i, (Xe, _) in enumerate(pairs):
+            _check_X(Xe, f"eval_set[{i}] X")
+        eval_weights = _base.check_eval_data(
+            X, pairs, sample_weight_eval_set, "sample_weight_eval_set", "eval_set"
+        )
+        _check_margin(base_margin, n, "base_margin")
+        if base_margin_eval_set is not None:
+            for i, (bm, (Xe, _)) in enumerate(zip(base_margin_eval_set, pairs, strict=False)):
+                _check_margin(bm, _base.n_rows(Xe), f"base_margin_eval_set[{i}]")
         loss_ = loss.resolved(y01, weight)
         intercept = float(loss_.init_margin(y01, weight))
         evals = None
         if eval_set is not None:
             evals = [
                 (Xe, y01 if ye is y else _base.encode_with(classes, ye, f"eval_set[{i}] labels"))
-                for i, (Xe, ye) in enumerate(eval_set)
+                for i, (Xe, ye) in enumerate(pairs)
             ]
+        if sample_weight_eval_set is not None:
+            sample_weight_eval_set = eval_weights
         overrides: dict[str, Any] = {}
         if self.base_score is None:
             overrides["base_score"] = 1.0 / (1.0 + math.exp(-intercept))
@@ -269,6 +329,9 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
     def decision_function(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:
         """Raw margins (intercept included), shape (n,).  ``kwargs`` go to ``predict``."""
         check_is_fitted(self)
+        _check_X(X, "X")
+        if _base.n_rows(X) == 0:
+            return np.empty(0, dtype=np.float64)
         margin = XGBClassifier.predict(self, X, output_margin=True, **kwargs)
         return np.asarray(margin, dtype=np.float64).reshape(-1)
 
