@@ -98,7 +98,15 @@ def test_compare_text_report_names_metrics_and_best_setting(tmp_path: Path) -> N
         *FAST,
     )
     assert result.returncode == 0, result.stderr
-    for word in ("ROC-AUC", "PR-AUC", "precision", "recall", "log-loss", "3-fold", "grid: 4 settings"):
+    for word in (
+        "ROC-AUC",
+        "PR-AUC",
+        "precision",
+        "recall",
+        "log-loss",
+        "3-fold",
+        "grid: 4 settings",
+    ):
         assert word in result.stdout
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     focal = next(m for m in saved["models"] if m["model"] == "focal")

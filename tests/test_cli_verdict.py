@@ -237,3 +237,30 @@ def test_misspelt_option_shows_the_subcommand_usage(args: list[str], usage: str)
     assert result.returncode == 2
     assert result.stderr.startswith(usage)
     assert "unrecognized arguments" in result.stderr
+
+
+# --- plot legend ------------------------------------------------------------------------------
+
+
+def test_pr_legend_names_the_chosen_focal_setting() -> None:
+    from focalboost.cli.report import curve_labels
+
+    def focal(engine: str, selected: list[tuple[float, object]]) -> dict[str, object]:
+        return {
+            "engine": engine,
+            "model": "focal",
+            "selected": [{"gamma": g, "alpha": a} for g, a in selected],
+        }
+
+    results = {
+        "settings": {"engines": ["xgboost", "lightgbm"]},
+        "models": [
+            {"engine": "xgboost", "model": "logistic"},
+            focal("xgboost", [(1.0, 0.25)]),
+            focal("lightgbm", [(1.0, 0.25), (2.0, "balanced")]),
+        ],
+    }
+    labels = curve_labels(results)
+    gamma, alpha = "\N{GREEK SMALL LETTER GAMMA}", "\N{GREEK SMALL LETTER ALPHA}"
+    assert labels[("xgboost", "focal")] == f"focal ({gamma}=1, {alpha}=0.25)"
+    assert "varies" in labels[("lightgbm", "focal")]
