@@ -191,7 +191,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         nargs=nargs,
         default=None if grid else 2.0,
         metavar="G",
-        help=f"focal focusing parameter >= 0{' (default 2)' if grid else ''}{many}",
+        help=f"focal focusing parameter >= 0{' (default: 2)' if grid else ''}{many}",
     )
     p.add_argument(
         "--alpha",
@@ -200,7 +200,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         default=None if grid else 0.25,
         metavar="A",
         help="weight of the rare class in (0, 1), 'none' or 'balanced'"
-        + f"{' (default 0.25)' if grid else ''}{many}",
+        + f"{' (default: 0.25)' if grid else ''}{many}",
     )
     p.add_argument("--hessian", choices=HESSIANS, default="upper", help="Hessian policy")
     _add_early_stopping(p)
@@ -241,7 +241,8 @@ def _add_table(p: argparse.ArgumentParser, *, multi: bool) -> None:
         "--categorical",
         action="append",
         metavar="COLS",
-        help="comma-separated nominal feature columns (string columns are nominal anyway)",
+        help="comma-separated nominal feature columns, in addition to text columns and the "
+        "columns a codebook.json beside DATA lists for it",
     )
     p.add_argument(
         "--drop", action="append", metavar="COLS", help="comma-separated columns to ignore"
