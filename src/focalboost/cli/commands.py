@@ -12,8 +12,16 @@ import numpy as np
 
 from focalboost.cli import report
 from focalboost.cli.args import column_list
-from focalboost.cli.compare import Plan, run, steps
-from focalboost.cli.data import Feature, Schema, Table, build_table, encode, read_frame
+from focalboost.cli.compare import Plan, inner_split, run, steps
+from focalboost.cli.data import (
+    Feature,
+    Schema,
+    Table,
+    build_table,
+    codebook_columns,
+    encode,
+    read_frame,
+)
 from focalboost.cli.engines import FocalSpec, Settings, engines_for, fit
 from focalboost.cli.errors import CliError
 from focalboost.cli.progress import progress
@@ -26,6 +34,7 @@ DEMO_ALPHAS = (0.25, 0.5)
 def _settings(ns: argparse.Namespace) -> Settings:
     return Settings(
         rounds=ns.rounds,
+        early_stopping=ns.early_stopping,
         learning_rate=getattr(ns, "learning_rate", 0.1),
         seed=ns.seed,
         threads=ns.threads,
@@ -61,7 +70,9 @@ def _finish(
         if plots:
             from focalboost.cli.plot import comparison_plots
 
-            written += comparison_plots(curves, plan.engines, folder, ns.dpi)
+            written += comparison_plots(
+                curves, plan.engines, folder, ns.dpi, labels=report.curve_labels(results)
+            )
         names = ", ".join(p.name for p in written)
         print(f"wrote {names} to {folder}/", file=sys.stderr if ns.json else sys.stdout)
     return 0
@@ -89,7 +100,7 @@ def demo(ns: argparse.Namespace) -> int:
     plan = Plan(
         engines=engines_for(ns.engine),
         specs=_grid(list(DEMO_GAMMAS), list(DEMO_ALPHAS)),
-        settings=Settings(rounds=ns.rounds, seed=ns.seed, threads=ns.threads),
+        settings=_settings(ns),
     )
     return _finish(ns, table, plan, ns.output, not ns.no_plots)
 
@@ -98,12 +109,14 @@ def compare(ns: argparse.Namespace) -> int:
     """Logistic vs focal on the user's table."""
     engines = engines_for(ns.engine)
     frame = read_frame(ns.data)
+    coded = codebook_columns(ns.data)
     table = build_table(
         frame,
         targets=column_list(ns.target),
         prefix=ns.targets_prefix,
         positive=ns.positive,
         categorical=column_list(ns.categorical),
+        codebook=coded,
         drop=column_list(ns.drop),
         source=ns.data,
     )
@@ -127,19 +140,33 @@ def train(ns: argparse.Namespace) -> int:
         raise CliError("train fits one target; give a single --target")
     engine = engines_for(ns.engine)[0]
     frame = read_frame(ns.data)
+    coded = codebook_columns(ns.data)
     table = build_table(
         frame,
         targets=targets,
         positive=ns.positive,
         categorical=column_list(ns.categorical),
+        codebook=coded,
         drop=column_list(ns.drop),
         source=ns.data,
     )
     spec = FocalSpec(ns.alpha, ns.gamma)  # the parser's defaults are 0.25 and 2
     settings = _settings(ns)
     y = table.Y[:, 0]
+    X = table.X
+    valid = None
+    if settings.early_stopping > 0:
+        fit_rows, valid_rows = inner_split(y, settings.seed)
+        X, y, valid = X[fit_rows], y[fit_rows], (X[valid_rows], y[valid_rows])
     fitted = fit(
-        engine, spec, table.X, y, table.feature_names, table.schema.categorical_indices, settings
+        engine,
+        spec,
+        X,
+        y,
+        table.feature_names,
+        table.schema.categorical_indices,
+        settings,
+        valid=valid,
     )
     meta = model.save(
         ns.model,
@@ -151,10 +178,17 @@ def train(ns: argparse.Namespace) -> int:
         settings=settings,
         y=y,
     )
+    if table.codebook:
+        print(f"categorical from {table.codebook['file']}: {', '.join(table.codebook['columns'])}")
+    stopped = (
+        f"{fitted.trees} trees (early stopping on {valid[1].size} validation rows)"
+        if valid is not None
+        else f"{fitted.trees} trees"
+    )
     print(
         f"trained {engine} with focal loss ({spec.describe()}, alpha used "
         f"{meta['loss']['alpha']}) on {y.size} rows ({int(y.sum())} positive), "
-        f"{settings.rounds} rounds, starting margin {meta['intercept']:.4f}"
+        f"{stopped}, starting margin {meta['intercept']:.4f}"
     )
     print(f"wrote {ns.model}")
     return 0

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from focalboost import metrics
 from focalboost.cli.data import Table
-from focalboost.cli.engines import FocalSpec, Settings, fit
+from focalboost.cli.engines import Fitted, FocalSpec, Settings, fit
 from focalboost.cli.errors import DataError
 from focalboost.cli.progress import Progress
 
@@ -26,6 +26,10 @@ COMPARED = {"roc_auc": 1, "pr_auc": 1, "precision": 1, "recall": 1, "f1": 1, "lo
 #: Metrics whose win or loss is judged (precision and recall trade off at the best-F1 threshold).
 JUDGED = ("roc_auc", "pr_auc", "f1", "log_loss")
 INNER_VALIDATION = 0.2
+#: A difference counts as a win or a loss only beyond this many standard errors.
+T_THRESHOLD = 2.0
+#: Paired bootstrap resamples of the test rows behind the standard error of one hold-out split.
+BOOTSTRAP_RESAMPLES = 200
 
 
 @dataclass
@@ -111,6 +115,21 @@ def splits(table: Table, plan: Plan) -> list[tuple[NDArray[np.intp], NDArray[np.
     return pairs
 
 
+def inner_split(y: NDArray[np.float64], seed: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The stratified inner (fit, validation) split of training rows, checked to hold both classes."""
+    inner_train, inner_valid = stratified_split(
+        y, INNER_VALIDATION, np.random.default_rng(seed + 1)
+    )
+    for idx in (inner_train, inner_valid):
+        if idx.size == 0 or y[idx].min() == y[idx].max():
+            raise DataError(
+                "too few positive rows for an inner validation split (early stopping and the "
+                "grid search use one); give more data, --early-stopping 0 and a single --gamma "
+                "and --alpha"
+            )
+    return inner_train, inner_valid
+
+
 def select_spec(
     engine: str,
     specs: list[FocalSpec],
@@ -119,23 +138,24 @@ def select_spec(
     table: Table,
     plan: Plan,
     progress: Progress,
-) -> tuple[FocalSpec, list[dict[str, Any]]]:
-    """The grid point with the best ``plan.select`` score on an inner validation split."""
-    if len(specs) == 1:
-        return specs[0], []
-    rng = np.random.default_rng(plan.settings.seed + 1)
-    inner_train, inner_valid = stratified_split(y, INNER_VALIDATION, rng)
+) -> tuple[FocalSpec, list[dict[str, Any]], Fitted | None]:
+    """The grid point with the best ``plan.select`` score on the inner validation split.
+
+    With early stopping, every grid point is fitted on the inner fit rows and stopped on the
+    validation rows, and the winner's booster is returned to be used as is; without it, the
+    winner is refitted on all training rows by the caller (the returned booster is None).
+    """
+    stopping = plan.settings.early_stopping > 0
+    if len(specs) == 1 and not stopping:
+        return specs[0], [], None
+    inner_train, inner_valid = inner_split(y, plan.settings.seed)
     yv = y[inner_valid]
-    if y[inner_train].min() == y[inner_train].max() or yv.min() == yv.max():
-        raise DataError(
-            "too few positive rows to search a grid on an inner validation split; "
-            "give a single --gamma and --alpha"
-        )
+    valid = (X[inner_valid], yv)
     scores = []
     sign = 1 if COMPARED.get(plan.select, 1) > 0 else -1
-    best: tuple[float, int] | None = None
+    best: tuple[float, int, Fitted] | None = None
     for i, spec in enumerate(specs):
-        progress.show(f"{engine} search {spec.describe()}")
+        progress.show(f"{engine} focal {spec.describe()}")
         model = fit(
             engine,
             spec,
@@ -144,19 +164,24 @@ def select_spec(
             table.feature_names,
             table.schema.categorical_indices,
             plan.settings,
+            valid=valid,
         )
         value = metrics.summary(yv, model.probability(X[inner_valid]))[plan.select]
-        scores.append({"gamma": spec.gamma, "alpha": spec.alpha, plan.select: value})
+        scores.append(
+            {"gamma": spec.gamma, "alpha": spec.alpha, plan.select: value, "trees": model.trees}
+        )
         if best is None or sign * value > best[0]:
-            best = (sign * value, i)
+            best = (sign * value, i, model)
         progress.advance()
     assert best is not None
-    return specs[best[1]], scores
+    return specs[best[1]], scores if len(specs) > 1 else [], best[2] if stopping else None
 
 
 def steps(table: Table, plan: Plan) -> int:
     """How many boosters :func:`run` fits (for the progress bar)."""
-    per = 2 + (len(plan.specs) if len(plan.specs) > 1 else 0)
+    stopping = plan.settings.early_stopping > 0
+    grid = len(plan.specs) if len(plan.specs) > 1 else 0
+    per = 1 + len(plan.specs) if stopping else 2 + grid
     return (plan.cv or 1) * len(table.target_names) * len(plan.engines) * per
 
 
@@ -164,46 +189,60 @@ def run(table: Table, plan: Plan, progress: Progress) -> tuple[dict[str, Any], C
     """Fit and score everything; return the JSON-ready results and the pooled curves."""
     pairs = splits(table, plan)
     curves = Curves()
+    stopping = plan.settings.early_stopping > 0
     # records[(engine, target, model)] -> list of per-split metric dicts
     records: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    # boot[(engine, target)] -> (resamples, judged metrics) focal - logistic, hold-out only
+    boot: dict[tuple[str, str], NDArray[np.float64]] = {}
     for train_idx, test_idx in pairs:
         X_train, X_test = table.X[train_idx], table.X[test_idx]
         for j, target in enumerate(table.target_names):
             y_train, y_test = table.Y[train_idx, j], table.Y[test_idx, j]
             for engine in plan.engines:
                 progress.show(f"{engine} logistic {target}")
+                if stopping:
+                    fit_rows, valid_rows = inner_split(y_train, plan.settings.seed)
+                    base_X, base_y = X_train[fit_rows], y_train[fit_rows]
+                    valid = (X_train[valid_rows], y_train[valid_rows])
+                else:
+                    base_X, base_y, valid = X_train, y_train, None
                 base = fit(
                     engine,
                     None,
-                    X_train,
-                    y_train,
+                    base_X,
+                    base_y,
                     table.feature_names,
                     table.schema.categorical_indices,
                     plan.settings,
+                    valid=valid,
                 )
                 p_base = base.probability(X_test)
                 progress.advance()
-                spec, grid = select_spec(
+                spec, grid, focal = select_spec(
                     engine, plan.specs, X_train, y_train, table, plan, progress
                 )
-                progress.show(f"{engine} focal {spec.describe()} {target}")
-                focal = fit(
-                    engine,
-                    spec,
-                    X_train,
-                    y_train,
-                    table.feature_names,
-                    table.schema.categorical_indices,
-                    plan.settings,
-                )
+                if focal is None:
+                    progress.show(f"{engine} focal {spec.describe()} {target}")
+                    focal = fit(
+                        engine,
+                        spec,
+                        X_train,
+                        y_train,
+                        table.feature_names,
+                        table.schema.categorical_indices,
+                        plan.settings,
+                    )
+                    progress.advance()
                 p_focal = focal.probability(X_test)
                 p_sigmoid = focal.probability(X_test, calibrated=False)
-                progress.advance()
                 assert focal.loss is not None
-                records.setdefault((engine, target, "logistic"), []).append(_score(y_test, p_base))
+                records.setdefault((engine, target, "logistic"), []).append(
+                    {**_score(y_test, p_base), "trees": base.trees}
+                )
                 records.setdefault((engine, target, "focal"), []).append(
                     {
                         **_score(y_test, p_focal),
+                        "trees": focal.trees,
                         "gamma": spec.gamma,
                         "alpha": spec.alpha,
                         "alpha_resolved": _json_alpha(focal.loss.alpha),
@@ -211,11 +250,93 @@ def run(table: Table, plan: Plan, progress: Progress) -> tuple[dict[str, Any], C
                         "grid": grid,
                     }
                 )
+                if plan.cv is None:
+                    boot[(engine, target)] = bootstrap_differences(
+                        y_test, p_base, p_focal, plan.settings.seed
+                    )
                 curves.add((engine, "logistic"), y_test, p_base)
                 curves.add((engine, "focal"), y_test, p_focal)
                 curves.add((engine, "focal, sigmoid"), y_test, p_sigmoid)
     progress.close()
-    return _results(table, plan, pairs, records), curves
+    return _results(table, plan, pairs, records, boot), curves
+
+
+def judged_metrics(y: NDArray[np.float64], p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The :data:`JUDGED` metrics of one set of rows (NaN where a class is missing)."""
+    try:
+        return np.array(
+            [
+                metrics.roc_auc(y, p),
+                metrics.average_precision(y, p),
+                metrics.best_f1_threshold(y, p).f1,
+                metrics.log_loss(y, p),
+            ]
+        )
+    except ValueError:  # a resample with one class only
+        return np.full(len(JUDGED), np.nan)
+
+
+def bootstrap_differences(
+    y: NDArray[np.float64],
+    p_logistic: NDArray[np.float64],
+    p_focal: NDArray[np.float64],
+    seed: int,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> NDArray[np.float64]:
+    """Paired bootstrap of the test rows: focal minus logistic per resample and judged metric.
+
+    Both models are scored on the same resampled rows, so the spread of the differences is the
+    sampling noise of the difference itself.  Shape ``(resamples, len(JUDGED))``.
+    """
+    rng = np.random.default_rng(seed + 2)
+    out = np.empty((resamples, len(JUDGED)))
+    for b in range(resamples):
+        idx = rng.integers(0, y.size, y.size)
+        out[b] = judged_metrics(y[idx], p_focal[idx]) - judged_metrics(y[idx], p_logistic[idx])
+    return out
+
+
+def judge(
+    metric: str, differences: NDArray[np.float64], se_bootstrap: float | None = None
+) -> dict[str, Any]:
+    """The verdict on one metric from per-split differences (focal - logistic).
+
+    Several splits (``--cv K``): the standard error is ``std(d, ddof=1) / sqrt(K)`` and
+    ``t = mean(d) / se``; focal **won** if it was better in every split and ``t`` exceeds
+    :data:`T_THRESHOLD` in its favour, **lost** if it was worse in every split and ``t`` exceeds it
+    against, and otherwise it is a **tie**.  One split: ``se`` is the paired bootstrap standard error
+    ``se_bootstrap``, and the difference must exceed ``T_THRESHOLD * se`` to count.
+    """
+    d = np.asarray(differences, dtype=np.float64)
+    sign = COMPARED[metric]
+    n = int(d.size)
+    mean = float(d.mean())
+    if n > 1:
+        se = float(d.std(ddof=1) / np.sqrt(n))
+    else:
+        se = float("nan") if se_bootstrap is None else float(se_bootstrap)
+    better_in = int(np.sum(sign * d > 0))
+    if se > 0:
+        t = mean / se
+    elif se == 0 and mean != 0:
+        t = float(np.copysign(np.inf, mean))
+    else:
+        t = float("nan")
+    favour = sign * t
+    if favour > T_THRESHOLD and better_in == n:
+        verdict = "won"
+    elif favour < -T_THRESHOLD and better_in == 0 and np.all(d != 0):
+        verdict = "lost"
+    else:
+        verdict = "tie"
+    return {
+        "mean_diff": mean,
+        "se": se,
+        "t": t,
+        "focal_better_in": better_in,
+        "n_splits": n,
+        "verdict": verdict,
+    }
 
 
 def _score(y: NDArray[np.float64], p: NDArray[np.float64]) -> dict[str, Any]:
@@ -235,24 +356,30 @@ def _mean(folds: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, floa
 
 
 def _verdict(
-    engine: str, target: str, logistic: dict[str, float], focal: dict[str, float]
+    engine: str,
+    target: str,
+    logistic: list[dict[str, float]],
+    focal: list[dict[str, float]],
+    boot: NDArray[np.float64] | None,
 ) -> list[dict[str, Any]]:
+    """One row per judged metric: the means, the per-split differences and :func:`judge`'s verdict."""
     out = []
-    for metric in JUDGED:
-        diff = focal[metric] - logistic[metric]
-        signed = COMPARED[metric] * diff
-        better = "focal" if signed > 0 else "logistic" if signed < 0 else "tie"
-        out.append(
-            {
-                "engine": engine,
-                "target": target,
-                "metric": metric,
-                "logistic": logistic[metric],
-                "focal": focal[metric],
-                "difference": diff,
-                "better": better,
-            }
-        )
+    for i, metric in enumerate(JUDGED):
+        d = np.array([f[metric] - lg[metric] for f, lg in zip(focal, logistic, strict=True)])
+        se_boot = None
+        if boot is not None:
+            valid = boot[:, i][np.isfinite(boot[:, i])]
+            se_boot = float(valid.std(ddof=1)) if valid.size > 1 else float("nan")
+        row = {
+            "engine": engine,
+            "target": target,
+            "metric": metric,
+            "logistic": float(np.mean([lg[metric] for lg in logistic])),
+            "focal": float(np.mean([f[metric] for f in focal])),
+            "difference": float(d.mean()),
+            **judge(metric, d, se_boot),
+        }
+        out.append(row)
     return out
 
 
@@ -261,6 +388,7 @@ def _results(
     plan: Plan,
     pairs: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
     records: dict[tuple[str, str, str], list[dict[str, Any]]],
+    boot: dict[tuple[str, str], NDArray[np.float64]],
 ) -> dict[str, Any]:
     models = []
     comparison = []
@@ -271,6 +399,7 @@ def _results(
             "target": target,
             "model": model,
             "metrics": mean,
+            "trees": [int(f["trees"]) for f in folds],
         }
         if plan.cv is not None:
             entry["std"] = std
@@ -285,29 +414,34 @@ def _results(
         models.append(entry)
     for engine in plan.engines:
         for target in table.target_names:
-            logistic = records[(engine, target, "logistic")]
-            focal = records[(engine, target, "focal")]
-            rows = _verdict(engine, target, _mean(logistic)[0], _mean(focal)[0])
-            for row in rows:
-                sign = COMPARED[row["metric"]]
-                won = sum(
-                    sign * (f[row["metric"]] - lg[row["metric"]]) > 0
-                    for f, lg in zip(focal, logistic, strict=True)
+            comparison.extend(
+                _verdict(
+                    engine,
+                    target,
+                    records[(engine, target, "logistic")],
+                    records[(engine, target, "focal")],
+                    boot.get((engine, target)),
                 )
-                row["splits_won"] = int(won)
-                row["splits"] = len(focal)
-            comparison.extend(rows)
+            )
     macro = []
     if len(table.target_names) > 1:
         for engine in plan.engines:
-            per_model: dict[str, dict[str, float]] = {}
+            per_split: dict[str, list[dict[str, float]]] = {}
             for model in ("logistic", "focal"):
-                means = [
-                    e["metrics"] for e in models if e["engine"] == engine and e["model"] == model
+                per_target = [records[(engine, t, model)] for t in table.target_names]
+                per_split[model] = [
+                    {k: float(np.mean([f[s][k] for f in per_target])) for k in COMPARED}
+                    for s in range(len(pairs))
                 ]
-                per_model[model] = {k: float(np.mean([m[k] for m in means])) for k in COMPARED}
-                macro.append({"engine": engine, "model": model, "metrics": per_model[model]})
-            comparison.extend(_verdict(engine, "macro", per_model["logistic"], per_model["focal"]))
+                mean = {k: float(np.mean([m[k] for m in per_split[model]])) for k in COMPARED}
+                macro.append({"engine": engine, "model": model, "metrics": mean})
+            macro_boot = None
+            if plan.cv is None:
+                # the same resampled rows for every label: average the label differences
+                macro_boot = np.mean([boot[(engine, t)] for t in table.target_names], axis=0)
+            comparison.extend(
+                _verdict(engine, "macro", per_split["logistic"], per_split["focal"], macro_boot)
+            )
     test_rows = [int(t.size) for _, t in pairs]
     return {
         "data": {
@@ -315,6 +449,7 @@ def _results(
             "rows": int(table.X.shape[0]),
             "features": len(table.feature_names),
             "categorical": [f.name for f in table.schema.features if f.categorical],
+            "categorical_from_codebook": table.codebook,
             "targets": table.target_names,
             "positive_label": table.positive,
             "positive_rate": {
@@ -329,12 +464,17 @@ def _results(
         "settings": {
             "engines": plan.engines,
             "rounds": plan.settings.rounds,
+            "early_stopping": plan.settings.early_stopping,
             "learning_rate": plan.settings.learning_rate,
             "seed": plan.settings.seed,
             "hessian": plan.settings.hessian,
             "grid": [{"gamma": s.gamma, "alpha": s.alpha} for s in plan.specs],
             "select": plan.select,
-            "inner_validation": INNER_VALIDATION if len(plan.specs) > 1 else None,
+            "inner_validation": INNER_VALIDATION
+            if len(plan.specs) > 1 or plan.settings.early_stopping > 0
+            else None,
+            "won_lost_beyond_se": T_THRESHOLD,
+            "bootstrap_resamples": BOOTSTRAP_RESAMPLES if plan.cv is None else None,
         },
         "models": models,
         "macro": macro,

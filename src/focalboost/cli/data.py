@@ -8,6 +8,7 @@ missing).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,10 +76,44 @@ class Table:
     positive: str | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    #: ``{"file", "columns"}``: the columns made nominal by a codebook.json, if any.
+    codebook: dict[str, Any] | None = None
 
     @property
     def feature_names(self) -> list[str]:
         return self.schema.names
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The nominal columns a ``codebook.json`` lists for one data file."""
+
+    path: Path
+    columns: list[str]
+
+
+def codebook_columns(data_path: str) -> Codebook | None:
+    """The columns listed for ``data_path``'s file name in a ``codebook.json`` beside it.
+
+    The file maps data file names to ``{column: [level names]}``; None when there is no such
+    file or it does not mention this data file.  An unreadable codebook is an error.
+    """
+    file = Path(data_path)
+    path = file.parent / "codebook.json"
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"could not read {path}: {exc}") from exc
+    if not isinstance(document, dict):
+        raise DataError(f"{path} should map data file names to their categorical columns")
+    entry = document.get(file.name)
+    if entry is None:
+        return None
+    if not isinstance(entry, dict | list):
+        raise DataError(f"{path}: the entry for {file.name!r} should list column names")
+    return Codebook(path, [str(c) for c in entry])
 
 
 def read_frame(path: str) -> pd.DataFrame:
@@ -174,8 +209,13 @@ def build_table(
     categorical: list[str] | None = None,
     drop: list[str] | None = None,
     source: str = "",
+    codebook: Codebook | None = None,
 ) -> Table:
-    """Targets and encoded features of ``frame``, learning the categorical levels from it."""
+    """Targets and encoded features of ``frame``, learning the categorical levels from it.
+
+    Columns listed in ``codebook`` (a ``codebook.json`` beside the data file) are nominal too,
+    unless they are targets, dropped or absent; ``categorical`` adds to them.
+    """
     names = target_columns(frame, targets, prefix)
     Y = np.column_stack([binary_target(frame[c], positive) for c in names])
     drop = list(drop or [])
@@ -189,8 +229,12 @@ def build_table(
     feature_cols = [c for c in frame.columns if c not in names and c not in drop]
     if not feature_cols:
         raise DataError("no feature columns are left besides the target(s)")
-    features = []
     notes = []
+    from_codebook: list[str] = []
+    if codebook is not None:
+        from_codebook = [c for c in codebook.columns if c in feature_cols and c not in categorical]
+        categorical += from_codebook
+    features = []
     for col in feature_cols:
         series = frame[col]
         if col in categorical or _is_text(series):
@@ -203,7 +247,13 @@ def build_table(
             features.append(Feature(col))
     schema = Schema(features)
     X = encode(frame, schema)
-    return Table(X, Y, schema, names, positive, source, notes)
+    table = Table(X, Y, schema, names, positive, source, notes)
+    table.codebook = (
+        {"file": str(codebook.path), "columns": from_codebook}
+        if codebook is not None and from_codebook
+        else None
+    )
+    return table
 
 
 def encode(frame: pd.DataFrame, schema: Schema) -> NDArray[np.float64]:

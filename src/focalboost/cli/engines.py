@@ -26,8 +26,9 @@ from focalboost.loss import FocalLoss
 class Settings:
     """Engine settings shared by every booster of a run."""
 
-    rounds: int = 200
+    rounds: int = 1000
     learning_rate: float = 0.1
+    early_stopping: int = 50
     seed: int = 0
     threads: int | None = None
     hessian: str = "upper"
@@ -91,6 +92,8 @@ class Fitted:
     loss: FocalLoss | None  # None: the engine's logistic objective
     names: list[str]
     categorical: list[int]
+    trees: int = 0  # boosting rounds kept (after early stopping)
+    valid_score: float | None = None  # the stopping loss on the validation rows, if any
 
     def margin(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Raw margins, intercept included."""
@@ -121,17 +124,25 @@ def fit(
     feature_names: list[str],
     categorical: list[int],
     settings: Settings,
+    valid: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> Fitted:
-    """Train one booster; ``spec=None`` means the engine's logistic objective."""
+    """Train one booster; ``spec=None`` means the engine's logistic objective.
+
+    With ``valid=(X_valid, y_valid)`` and ``settings.early_stopping > 0``, training stops once the
+    model's own loss on the validation rows (logistic: log-loss; focal: the focal loss) has not
+    improved for ``early_stopping`` rounds, and the booster keeps the best round's trees
+    (at most ``settings.rounds``).
+    """
     names = engine_names(feature_names)
     loss = None if spec is None else spec.loss(y, settings.hessian)
+    stop = valid if settings.early_stopping > 0 else None
     if engine == "xgboost":
-        booster = _fit_xgboost(loss, X, y, names, categorical, settings)
+        booster, trees = _fit_xgboost(loss, X, y, names, categorical, settings, stop)
     elif engine == "lightgbm":
-        booster = _fit_lightgbm(loss, X, y, names, categorical, settings)
+        booster, trees = _fit_lightgbm(loss, X, y, names, categorical, settings, stop)
     else:
         raise CliError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    return Fitted(engine, booster, loss, names, categorical)
+    return Fitted(engine, booster, loss, names, categorical, trees)
 
 
 def _dmatrix(
@@ -160,11 +171,20 @@ def _fit_xgboost(
     names: list[str],
     categorical: list[int],
     settings: Settings,
-) -> Any:
+    valid: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+) -> tuple[Any, int]:
     xgb = need("xgboost", "xgboost", "--engine xgboost")
     from focalboost import xgb as fxgb
 
     dtrain = _dmatrix(X, y, names, categorical, settings.threads)
+    kw: dict[str, Any] = {}
+    if valid is not None:
+        dvalid = _dmatrix(valid[0], valid[1], names, categorical, settings.threads)
+        kw = {
+            "evals": [(dvalid, "valid")],
+            "early_stopping_rounds": settings.early_stopping,
+            "verbose_eval": False,
+        }
     params: dict[str, Any] = {
         "tree_method": "hist",
         "eta": settings.learning_rate,
@@ -176,8 +196,15 @@ def _fit_xgboost(
         params["nthread"] = settings.threads
     if loss is None:
         params["objective"] = "binary:logistic"
-        return xgb.train(params, dtrain, settings.rounds)
-    return fxgb.train(params, dtrain, settings.rounds, loss=loss)
+        params["eval_metric"] = "logloss"
+        booster = xgb.train(params, dtrain, settings.rounds, **kw)
+    else:
+        params["disable_default_eval_metric"] = 1
+        booster = fxgb.train(params, dtrain, settings.rounds, loss=loss, **kw)
+    if valid is not None:
+        # keep the best round only, so prediction and the saved model need no iteration range
+        booster = booster[: booster.best_iteration + 1]
+    return booster, int(booster.num_boosted_rounds())
 
 
 def _fit_lightgbm(
@@ -187,7 +214,8 @@ def _fit_lightgbm(
     names: list[str],
     categorical: list[int],
     settings: Settings,
-) -> Any:
+    valid: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+) -> tuple[Any, int]:
     lgb = need("lightgbm", "lightgbm", "--engine lightgbm")
     from focalboost import lgb as flgb
 
@@ -207,6 +235,23 @@ def _fit_lightgbm(
         categorical_feature=categorical or "auto",
         params={"verbose": -1},
     )
+    kw: dict[str, Any] = {}
+    if valid is not None:
+        valid_set = lgb.Dataset(valid[0], valid[1], reference=train_set, params={"verbose": -1})
+        kw = {
+            "valid_sets": [valid_set],
+            "callbacks": [lgb.early_stopping(settings.early_stopping, verbose=False)],
+        }
     if loss is None:
-        return lgb.train({**params, "objective": "binary"}, train_set, settings.rounds)
-    return flgb.train(params, train_set, settings.rounds, loss=loss)
+        params = {**params, "objective": "binary", "metric": "binary_logloss"}
+        booster = lgb.train(params, train_set, settings.rounds, **kw)
+    else:
+        booster = flgb.train(
+            {**params, "metric": "None"}, train_set, settings.rounds, loss=loss, **kw
+        )
+    if valid is not None and booster.best_iteration > 0:
+        # keep the best round only: the saved model text and predict then agree
+        booster = lgb.Booster(
+            model_str=booster.model_to_string(num_iteration=booster.best_iteration)
+        )
+    return booster, int(booster.num_trees())

@@ -11,7 +11,8 @@ One JSON document, no pickle::
       "features": [{"name": ..., "kind": "numeric"}, {"name": ..., "kind": "categorical",
                     "levels": [...]}, ...],            # in the model's column order
       "engine_feature_names": [...],                   # the names the booster knows them by
-      "training": {"rows": n, "positives": k, "rounds": r, "learning_rate": lr, "seed": s},
+      "training": {"rows": n, "positives": k, "rounds": r, "trees": t,
+                   "early_stopping": e, "learning_rate": lr, "seed": s},
       "model": "<the engine's own model text: XGBoost JSON or LightGBM text format>"
     }
 
@@ -92,6 +93,8 @@ def save(
             "rows": int(y.size),
             "positives": int(y.sum()),
             "rounds": settings.rounds,
+            "trees": fitted.trees,
+            "early_stopping": settings.early_stopping,
             "learning_rate": settings.learning_rate,
             "seed": settings.seed,
         },

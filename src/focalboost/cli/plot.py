@@ -65,8 +65,18 @@ def reliability(
     return np.array([p[g].mean() for g in groups]), np.array([y[g].mean() for g in groups])
 
 
-def comparison_plots(curves: Curves, engines: list[str], folder: Path, dpi: int) -> list[Path]:
-    """``pr_curves.png`` and ``calibration.png``: one panel per engine."""
+def comparison_plots(
+    curves: Curves,
+    engines: list[str],
+    folder: Path,
+    dpi: int,
+    labels: dict[tuple[str, str], str] | None = None,
+) -> list[Path]:
+    """``pr_curves.png`` and ``calibration.png``: one panel per engine.
+
+    ``labels`` names the curves per (engine, model), e.g. focal with its chosen gamma and alpha.
+    """
+    labels = labels or {}
     plt = pyplot()
     written = []
     fig, axes = _figure(plt, len(engines))
@@ -74,7 +84,8 @@ def comparison_plots(curves: Curves, engines: list[str], folder: Path, dpi: int)
         for model in ("logistic", "focal"):
             y, p = curves.get((engine, model))
             recall, precision = pr_points(y, p)
-            ax.step(recall, precision, where="post", color=COLORS[model], label=model)
+            label = labels.get((engine, model), model)
+            ax.step(recall, precision, where="post", color=COLORS[model], label=label)
         ax.axhline(float(y.mean()), color="grey", lw=0.8, ls=":", label="base rate")
         ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="recall", ylabel="precision", title=engine)
         ax.legend(loc="upper right")
@@ -85,10 +96,11 @@ def comparison_plots(curves: Curves, engines: list[str], folder: Path, dpi: int)
     fig, axes = _figure(plt, len(engines))
     for ax, engine in zip(axes, engines, strict=True):
         top = 0.0
+        focal = labels.get((engine, "focal"), "focal")
         for model, label in (
             ("logistic", "logistic"),
-            ("focal", "focal, calibrated"),
-            ("focal, sigmoid", "focal, plain sigmoid"),
+            ("focal", f"{focal}, calibrated"),
+            ("focal, sigmoid", f"{focal}, plain sigmoid"),
         ):
             y, p = curves.get((engine, model))
             mean_p, rate = reliability(y, p)

@@ -45,6 +45,29 @@ def _model_label(entry: dict[str, Any]) -> str:
     return f"focal g={s['gamma']:g} a={_alpha(s['alpha'])}"
 
 
+def curve_labels(results: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """Legend names per (engine, model): focal with its chosen setting, e.g. ``focal (gamma=1, alpha=0.25)`` in Greek.
+
+    When the grid chose differently across folds or labels, the label says so.
+    """
+    out: dict[tuple[str, str], str] = {}
+    for engine in results["settings"]["engines"]:
+        chosen = {
+            (s["gamma"], _alpha(s["alpha"]))
+            for e in results["models"]
+            if e["engine"] == engine and e["model"] == "focal"
+            for s in e["selected"]
+        }
+        if len(chosen) == 1:
+            gamma, alpha = chosen.pop()
+            out[(engine, "focal")] = (
+                f"focal (\N{GREEK SMALL LETTER GAMMA}={gamma:g}, \N{GREEK SMALL LETTER ALPHA}={alpha})"
+            )
+        else:
+            out[(engine, "focal")] = "focal (setting varies by fold/label)"
+    return out
+
+
 def header(results: dict[str, Any]) -> list[str]:
     """Lines that say what was compared on which data."""
     data, ev, st = results["data"], results["evaluation"], results["settings"]
@@ -60,15 +83,29 @@ def header(results: dict[str, Any]) -> list[str]:
     else:
         how = f"stratified {ev['folds']}-fold cross-validation (mean over folds)"
     grid = st["grid"]
-    search = (
-        f"; focal grid of {len(grid)} settings, picked by {NAMES.get(st['select'], st['select'])} "
-        f"on a {100 * st['inner_validation']:g} % inner validation split"
-        if len(grid) > 1
-        else ""
+    stop = st.get("early_stopping", 0)
+    inner = (
+        f"a {100 * (st['inner_validation'] or 0):g} % inner validation split of the training rows"
     )
-    lines.append(
-        f"evaluation: {how}; {st['rounds']} rounds, learning rate {st['learning_rate']:g}{search}"
-    )
+    lines.append(f"evaluation: {how}")
+    if stop:
+        lines.append(
+            f"training: at most {st['rounds']} rounds at learning rate {st['learning_rate']:g}; "
+            f"each model stops after {stop} rounds without improvement of its own loss on {inner}"
+        )
+    else:
+        lines.append(
+            f"training: {st['rounds']} rounds at learning rate {st['learning_rate']:g}, "
+            "no early stopping"
+        )
+    if len(grid) > 1:
+        lines.append(
+            f"focal grid: {len(grid)} settings, picked by {NAMES.get(st['select'], st['select'])} "
+            f"on {inner}"
+        )
+    cats = data.get("categorical_from_codebook")
+    if cats:
+        lines.append(f"categorical from {cats['file']}: {', '.join(cats['columns'])}")
     return lines
 
 
@@ -76,7 +113,13 @@ def table(results: dict[str, Any]) -> list[str]:
     """One row per engine, target and model, then the macro average for several targets."""
     multi = len(results["data"]["targets"]) > 1
     rows: list[list[str]] = []
-    head = ["engine", *(["target"] if multi else []), "model", *(c[1] for c in COLUMNS)]
+    head = [
+        "engine",
+        *(["target"] if multi else []),
+        "model",
+        *(c[1] for c in COLUMNS),
+        "trees",
+    ]
     for entry in results["models"]:
         m = entry["metrics"]
         rows.append(
@@ -85,6 +128,7 @@ def table(results: dict[str, Any]) -> list[str]:
                 *([entry["target"]] if multi else []),
                 _model_label(entry),
                 *(f"{m[key]:.4f}" for key, _ in COLUMNS),
+                _trees(entry["trees"]),
             ]
         )
     for entry in results["macro"]:
@@ -95,10 +139,11 @@ def table(results: dict[str, Any]) -> list[str]:
                 "macro",
                 entry["model"],
                 *(f"{m[key]:.4f}" for key, _ in COLUMNS),
+                "",
             ]
         )
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    n_text = len(head) - len(COLUMNS)
+    n_text = len(head) - len(COLUMNS) - 1
 
     def fmt(r: list[str]) -> str:
         cells = [
@@ -111,35 +156,67 @@ def table(results: dict[str, Any]) -> list[str]:
     return [fmt(head), rule, *(fmt(r) for r in rows)]
 
 
+def _trees(trees: list[int]) -> str:
+    """Trees kept: one number, or the range over folds."""
+    lo, hi = min(trees), max(trees)
+    return f"{lo}" if lo == hi else f"{lo}-{hi}"
+
+
+def verdict_word(row: dict[str, Any]) -> str:
+    """``won``/``lost``/``tie`` with what it rests on."""
+    if row["n_splits"] > 1:
+        return str(row["verdict"])
+    if row["verdict"] == "tie":
+        return "single split: not evidence either way"
+    return f"{row['verdict']} (single split, beyond the bootstrap standard error)"
+
+
+def _se(se: Any) -> str:
+    return "se n/a" if se is None or not math.isfinite(se) else f"se {se:.4f}"
+
+
 def verdict(results: dict[str, Any]) -> list[str]:
-    """Where focal won or lost against logistic, per engine and target."""
-    lines = ["focal vs logistic (precision/recall at each model's best-F1 threshold):"]
+    """Where focal won, lost or tied against logistic, per engine and target."""
+    rows_all = results["comparison"]
+    threshold = results["settings"].get("won_lost_beyond_se", 2)
+    cv = results["evaluation"]["kind"] == "cv"
+    rule = (
+        f"won/lost: focal better (worse) in every fold and |mean difference| > {threshold:g} "
+        "standard errors of the fold differences; otherwise tie"
+        if cv
+        else f"won/lost: |difference| > {threshold:g} paired-bootstrap standard errors "
+        f"({results['settings'].get('bootstrap_resamples')} resamples of the test rows)"
+    )
+    lines = ["focal vs logistic, difference = focal - logistic; " + rule + ":"]
     multi = len(results["data"]["targets"]) > 1
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in results["comparison"]:
+    for row in rows_all:
         groups.setdefault((row["engine"], row["target"]), []).append(row)
+    width = max(len(n) for n in NAMES.values())
     for (engine, target), rows in groups.items():
         if multi and target != "macro":
             continue
-        parts = []
+        lines.append(f"  {engine}" + (" (macro over labels)" if multi else "") + ":")
         for row in rows:
-            word = {"focal": "won", "logistic": "lost", "tie": "tied"}[row["better"]]
             folds = (
-                f" in {row['splits_won']}/{row['splits']} folds" if row.get("splits", 1) > 1 else ""
+                f", focal better in {row['focal_better_in']}/{row['n_splits']} folds"
+                if row["n_splits"] > 1
+                else ""
             )
-            parts.append(f"{NAMES[row['metric']]} {row['difference']:+.4f} {word}{folds}")
-        name = f"{engine}" + (" (macro over labels)" if multi else "")
-        lines.append(f"  {name}: " + ", ".join(parts))
+            lines.append(
+                f"    {NAMES[row['metric']]:<{width}} {row['mean_diff']:+.4f} "
+                f"({_se(row['se'])}{folds}): {verdict_word(row)}"
+            )
     if multi:
         lines.append("  per label (PR-AUC difference, focal - logistic):")
         for (engine, target), rows in groups.items():
             if target == "macro":
                 continue
             pr = next(r for r in rows if r["metric"] == "pr_auc")
-            lines.append(f"    {engine} {target}: {pr['difference']:+.4f}")
+            lines.append(f"    {engine} {target}: {pr['mean_diff']:+.4f} {verdict_word(pr)}")
     lines.append(
         "  log-loss (lower is better) is of calibrated probabilities (focal: FocalLoss.probability); "
-        "the other metrics are better higher"
+        "the other metrics are better higher; precision/recall are at each model's best-F1 threshold"
     )
     return lines
 
