@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 pytest.importorskip("sklearn")
@@ -44,6 +46,32 @@ def expected_failed_checks(estimator: object) -> dict[str, str]:
     return failures
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible(estimator: object, check: object) -> None:
-    check(estimator)  # type: ignore[operator]
+def _check_name(check: object) -> str:
+    func = getattr(check, "func", check)  # checks are functools.partial objects
+    return str(getattr(func, "__name__", func))
+
+
+if "expected_failed_checks" in inspect.signature(parametrize_with_checks).parameters:
+
+    @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+    def test_sklearn_compatible(estimator: object, check: object) -> None:
+        check(estimator)  # type: ignore[operator]
+
+else:  # scikit-learn < 1.6 has no expected_failed_checks: mark the same checks as xfail here
+
+    @parametrize_with_checks(ESTIMATORS)
+    def test_sklearn_compatible(
+        estimator: object, check: object, request: pytest.FixtureRequest
+    ) -> None:
+        failures = expected_failed_checks(estimator)
+        if isinstance(estimator, FocalLGBMClassifier):
+            failures["check_classifiers_classes"] = (
+                "scikit-learn < 1.6 also asserts that predictions on the 20-row training set "
+                "contain both classes; LightGBM's default min_child_samples=20 grows no split "
+                "on 20 rows, so the model is its constant intercept (plain LGBMClassifier "
+                "predicts a single class there too); later scikit-learn checks only classes_"
+            )
+        reason = failures.get(_check_name(check))
+        if reason is not None:
+            request.applymarker(pytest.mark.xfail(reason=reason))
+        check(estimator)  # type: ignore[operator]

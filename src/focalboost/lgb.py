@@ -18,6 +18,7 @@ Recipe without this module::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,15 @@ def train(
                     ours.append(dataset)
         if "feval" not in kwargs:
             kwargs["feval"] = loss.lgb_metric
+        if (
+            train_set._handle is not None
+            and "categorical_feature" not in kwargs
+            and "categorical_feature" in inspect.signature(lgb.train).parameters
+        ):
+            # LightGBM releases whose train() takes categorical_feature (4.0) re-apply it ("auto")
+            # to the Dataset and refuse once its raw data is freed; repeating the Dataset's own
+            # makes that a no-op, so a Dataset that was trained on before can be trained again.
+            kwargs["categorical_feature"] = train_set.categorical_feature
         booster: lightgbm.Booster = lgb.train(
             params, train_set, num_boost_round, valid_sets=valid_sets, **kwargs
         )

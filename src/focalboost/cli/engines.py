@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,16 @@ from numpy.typing import NDArray
 from focalboost.cli.args import ENGINES, Alpha
 from focalboost.cli.errors import EXIT_MISSING_EXTRA, CliError, need
 from focalboost.loss import FocalLoss
+
+
+class _StderrLog:
+    """LightGBM logger: native log lines on stderr, Python-side warnings as warnings."""
+
+    def info(self, msg: str) -> None:
+        print(msg, file=sys.stderr)
+
+    def warning(self, msg: str) -> None:
+        warnings.warn(msg, stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -218,6 +230,10 @@ def _fit_lightgbm(
 ) -> tuple[Any, int]:
     lgb = need("lightgbm", "lightgbm", "--engine lightgbm")
     from focalboost import lgb as flgb
+
+    # LightGBM 4.0 forgets verbose=-1 once a custom objective is set and prints its log lines to
+    # stdout, which must carry only the report (--json); its log goes to stderr instead.
+    lgb.register_logger(_StderrLog())
 
     params: dict[str, Any] = {
         "learning_rate": settings.learning_rate,

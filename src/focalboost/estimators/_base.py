@@ -86,6 +86,18 @@ def binary_tags(tags: Any) -> Any:
     return tags
 
 
+def binary_more_tags(parent: Any) -> dict[str, Any]:
+    """:func:`binary_tags` as the ``_more_tags`` dict of scikit-learn < 1.6, over the engine's own.
+
+    ``parent`` is ``super()`` in the estimator; engines that build their new-style tags from
+    ``_more_tags`` (LightGBM) need their own keys kept.
+    """
+    more = getattr(parent, "_more_tags", None)
+    tags: dict[str, Any] = dict(more()) if more is not None else {}
+    tags.update(binary_only=True, multilabel=False, multioutput=False)
+    return tags
+
+
 def encode_labels(y: Any) -> tuple[NDArray[Any], NDArray[np.float64]]:
     """``(classes, y01)``: the two sorted class labels and ``y`` mapped to 0.0/1.0 through them.
 

@@ -102,6 +102,22 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
     def __sklearn_tags__(self) -> Any:
         return _base.binary_tags(super().__sklearn_tags__())
 
+    def _more_tags(self) -> dict[str, Any]:  # scikit-learn < 1.6 reads these
+        return _base.binary_more_tags(super())
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of this estimator: the focal ones and every ``LGBMClassifier`` one.
+
+        Older LightGBM releases (4.0) read constructor parameters from the subclass's
+        signature only, which would drop ``LGBMClassifier``'s own (``random_state``,
+        ``num_leaves``...) from ``get_params``, ``clone`` and LightGBM's parameter processing.
+        """
+        params: dict[str, Any] = super().get_params(deep=deep)
+        for name in _lgbm_init_params():
+            if name not in params:
+                params[name] = getattr(self, name, None)
+        return params
+
     # ------------------------------------------------------------------ parameters
     def _process_params(self, stage: str) -> dict[str, Any]:
         fit_objective = self.__dict__.get("_focal_fit_objective")
@@ -247,6 +263,10 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
         metrics.append(_FocalLGBMMetric(loss_))
 
         fit_kwargs: dict[str, Any] = {}
+        if eval_data and eval_names is None:
+            # LightGBM 4.0 names an evaluation set that is the training data "training" unless
+            # names are given; later releases call it "valid_<i>" like every other set.
+            eval_names = [f"valid_{i}" for i in range(len(eval_data))]
         if eval_data:
             if _supports_eval_xy():
                 fit_kwargs["eval_X"] = tuple(d[0] for d in eval_data)
@@ -323,6 +343,16 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
 # ---------------------------------------------------------------------- helpers
 def n_rows_of(X: Any) -> int:
     return _base.n_rows(X)
+
+
+def _lgbm_init_params() -> list[str]:
+    """Names of ``LGBMClassifier``'s own constructor parameters."""
+    sig = inspect.signature(LGBMClassifier.__init__)
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
 
 
 def _supports_eval_xy() -> bool:

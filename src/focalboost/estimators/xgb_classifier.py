@@ -149,6 +149,9 @@ class FocalXGBClassifier(XGBClassifier):  # type: ignore[misc,unused-ignore]
     def __sklearn_tags__(self) -> Any:
         return _base.binary_tags(super().__sklearn_tags__())
 
+    def _more_tags(self) -> dict[str, Any]:  # scikit-learn < 1.6 reads these
+        return _base.binary_more_tags(super())
+
     # ------------------------------------------------------------------ parameters
     def get_xgb_params(self) -> dict[str, Any]:
         """XGBoost booster parameters: the focal ones removed, fit-time settings added."""
