@@ -243,7 +243,9 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
             else:
                 eval_data.append((Xe, _base.encode_with(classes, ye, f"eval_set[{i}] labels")))
             offset = None if eval_init_score is None else eval_init_score[i]
-            eval_scores.append(_offset_score(intercept, offset, n_rows_of(Xe), "eval_init_score"))
+            eval_scores.append(
+                _offset_score(intercept, offset, _base.n_rows(Xe), "eval_init_score")
+            )
         if eval_class_weight is not None:
             eval_class_weight = [
                 _encode_class_weight(cw, classes, f"eval_class_weight[{i}]")
@@ -341,10 +343,6 @@ class FocalLGBMClassifier(LGBMClassifier):  # type: ignore[misc,unused-ignore]
 
 
 # ---------------------------------------------------------------------- helpers
-def n_rows_of(X: Any) -> int:
-    return _base.n_rows(X)
-
-
 def _lgbm_init_params() -> list[str]:
     """Names of ``LGBMClassifier``'s own constructor parameters."""
     sig = inspect.signature(LGBMClassifier.__init__)
